@@ -1,0 +1,183 @@
+"""The command line: each command resolves its options, calls one core function, prints.
+
+Exit status (SPEC "Commands"): 0 success, 1 invalid input, 2 usage error.
+This is the only module that imports click and the only one that reads the clock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from statuspage import __version__
+from statuspage.check import check
+from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
+from statuspage.schema import SCHEMAS
+from statuspage.sources import load_sources
+from statuspage.state import compute_state
+from statuspage.terminal import format_status, status_json
+from statuspage.times import TimeError, resolve_now
+from statuspage.validate import require_valid, validate_sources
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONFIG_HELP = "The site's settings; the sources are found beside it."
+NOW_HELP = (
+    "The moment to compute the state at, ISO 8601 (without an offset: the site's timezone). "
+    "Default: $STATUSPAGE_NOW, else the clock."
+)
+
+
+class TimeParam(click.ParamType):  # type: ignore[type-arg]
+    """An ISO 8601 time on the command line; a bad one is a usage error (exit 2)."""
+
+    name = "TIME"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(
+                f"expected an ISO 8601 time such as 2026-11-20T10:02, got {value!r}", param, ctx
+            )
+
+
+def config_option(function: F) -> F:
+    return click.option(
+        "--config",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default="statuspage.yaml",
+        show_default=True,
+        help=CONFIG_HELP,
+    )(function)
+
+
+def now_option(function: F) -> F:
+    return click.option("--now", type=TimeParam(), envvar="STATUSPAGE_NOW", help=NOW_HELP)(function)
+
+
+def _clock(now: datetime | None) -> datetime:
+    return now if now is not None else datetime.now(UTC)
+
+
+class _Group(click.Group):
+    """Turn any failure into one line: no input may make us print a traceback (SPEC)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InvalidInputError as error:
+            _print_problems(error.problems)
+            raise click.ClickException(f"Aborted: {error}; nothing was done.") from None
+        except StatusPageError as error:
+            raise click.ClickException(str(error)) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise click.ClickException(
+                f"internal error: {type(error).__name__}: {error} (run with --debug for details, "
+                "and please report it)"
+            ) from None
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="statuspage")
+@click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Turn a git repository of YAML incident files into a public status site."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command("check")
+@config_option
+@now_option
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def check_command(config: Path, now: datetime | None, strict: bool) -> None:
+    """Validate statuspage.yaml and every event file.
+
+    Prints each problem as path:line:column: message, all of them, then a
+    summary. Exit 0 when valid, 1 on errors (or on warnings with --strict).
+
+        statuspage check --strict
+    """
+    problems = _with_now_errors(lambda when: check(config, when), now)
+    _print_problems(problems)
+    failing = [p for p in problems if p.is_error or strict]
+    if failing:
+        raise click.ClickException(f"Aborted: {summarize(problems)}.")
+    click.echo(f"OK: {summarize(problems)}." if problems else "OK: no problems.")
+
+
+@cli.command("status")
+@config_option
+@now_option
+@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
+def status_command(config: Path, now: datetime | None, as_json: bool) -> None:
+    """Print the overall state, components, active events, and the next change by the clock.
+
+    The next change is the next window start or end, so CI can rebuild then.
+
+        statuspage status --now 2026-12-01T02:30
+    """
+    site, events = require_valid(validate_sources(load_sources(config)))
+    try:
+        moment = resolve_now(_clock(now), site.zone)
+    except TimeError as error:
+        raise click.BadParameter(str(error), param_hint="--now") from None
+    state = compute_state(site, events, moment)
+    if as_json:
+        click.echo(json.dumps(status_json(state), indent=2, ensure_ascii=False))
+    else:
+        click.echo(
+            format_status(state, lambda text, colour: click.style(text, fg=colour, bold=True))
+        )
+
+
+@cli.command("schema")
+@click.argument("kind", type=click.Choice(sorted(SCHEMAS)), required=False)
+def schema_command(kind: str | None) -> None:
+    """Print the JSON Schema (draft 2020-12) of statuspage.yaml ('config') or event files ('event').
+
+    Without KIND, prints both in one object keyed by file pattern.
+
+        statuspage schema event > event.schema.json
+    """
+    if kind is None:
+        document: dict[str, Any] = {
+            "statuspage.yaml": SCHEMAS["config"](),
+            "incidents/*.yaml": SCHEMAS["event"](),
+        }
+    else:
+        document = SCHEMAS[kind]()
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _with_now_errors(
+    run: Callable[[datetime], list[Problem]], now: datetime | None
+) -> list[Problem]:
+    try:
+        return run(_clock(now))
+    except TimeError as error:
+        raise click.BadParameter(str(error), param_hint="--now") from None
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem))
+
+
+def main() -> None:
+    """Entry point of the `statuspage` console script."""
+    cli(prog_name="statuspage")

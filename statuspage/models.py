@@ -1,0 +1,328 @@
+"""Stage 2, model: the typed, frozen model of statuspage.yaml and event files.
+
+The pydantic models below are the one source of truth for both validation and
+`statuspage schema` (JSON Schema draft 2020-12). Checks that span fields or files
+(ends after starts, updates in order, known component ids) follow in
+`validate.py`, which also turns pydantic's errors into positioned problems.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import cached_property
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrule
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from statuspage.times import (
+    TIME_EXAMPLE,
+    TimeError,
+    parse_duration,
+    parse_rule,
+    parse_time,
+)
+
+ComponentStatus = Literal[
+    "operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"
+]
+#: Best to worst (SPEC "Event files").
+COMPONENT_STATUSES: tuple[ComponentStatus, ...] = get_args(ComponentStatus)
+Impact = Literal["none", "minor", "major", "critical"]
+IMPACTS: tuple[Impact, ...] = get_args(Impact)
+IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"]
+WindowStatus = Literal["scheduled", "in_progress", "verifying", "completed", "cancelled"]
+Language = Literal["en", "fi", "hy", "ur"]
+
+ID_PATTERN = "^[a-z0-9][a-z0-9-]*$"
+
+
+def describe_value(value: Any) -> str:
+    """Name a YAML value in words for an error message."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'} (a yes/no value)"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"'{value}'"
+
+
+def _custom_error(kind: str, message: str) -> PydanticCustomError:
+    # The message goes in as context so that braces in user input stay literal.
+    return PydanticCustomError(kind, "{message}", {"message": message})
+
+
+def _time(value: Any, info: ValidationInfo) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise _custom_error(
+            "time_type",
+            f"expected an ISO 8601 time such as {TIME_EXAMPLE}, got {describe_value(value)}",
+        )
+    zone: tzinfo = (info.context or {}).get("zone", UTC)
+    try:
+        return parse_time(value, zone)
+    except TimeError as error:
+        raise _custom_error("time", str(error)) from None
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise _custom_error(
+            "duration_type",
+            f"expected a duration such as 90m, 2h, 1h30m or 1d, got {describe_value(value)}",
+        )
+    try:
+        return parse_duration(value)
+    except TimeError as error:
+        raise _custom_error("duration", str(error)) from None
+
+
+def _zone_name(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _custom_error(
+            "timezone", f"unknown time zone '{value}'; use an IANA name such as Europe/Helsinki"
+        ) from None
+    return value
+
+
+def _absolute_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _custom_error(
+            "url",
+            f"expected an absolute http(s) URL such as https://status.example.com/, got '{value}'",
+        )
+    return value
+
+
+def _base_url(value: str) -> str:
+    return _absolute_url(value).rstrip("/") + "/"
+
+
+def _email(value: str) -> str:
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or any(c.isspace() for c in value):
+        raise _custom_error("email", f"expected an email address, got '{value}'")
+    return value
+
+
+def _repeat(value: str) -> str:
+    try:
+        parse_rule(value, datetime(2026, 1, 1, tzinfo=UTC), UTC)
+    except TimeError as error:
+        raise _custom_error("rrule", str(error)) from None
+    return value
+
+
+Time = Annotated[
+    datetime,
+    BeforeValidator(_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "ISO 8601 time; without an offset it is in the site's timezone",
+            "examples": ["2026-11-20T10:02", "2026-11-20T10:02:00+02:00"],
+        }
+    ),
+]
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_duration),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?$",
+            "description": "A duration such as 90m, 2h, 1h30m or 1d",
+        }
+    ),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Markdown = Annotated[str, Field(description="Markdown (CommonMark); raw HTML is not rendered")]
+Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Url = Annotated[str, AfterValidator(_absolute_url), Field(json_schema_extra={"format": "uri"})]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Contact(_Model):
+    """How customers reach the team; shown on every page."""
+
+    email: Annotated[str, AfterValidator(_email)] | None = Field(
+        default=None, description="Support email address"
+    )
+    url: Url | None = Field(default=None, description="Support web page")
+
+
+class Component(_Model):
+    """A service customers care about, shown with its status and uptime."""
+
+    id: Identifier = Field(description="Stable id used by events: [a-z0-9][a-z0-9-]*")
+    name: Text = Field(description="Name shown to customers")
+    group: Text | None = Field(default=None, description="Components of a group are shown together")
+    description: Markdown | None = None
+
+
+class SiteConfig(_Model):
+    """statuspage.yaml: the site's settings and its components."""
+
+    model_config = ConfigDict(title="statuspage.yaml")
+
+    title: Text = Field(description="Title of the status page")
+    base_url: Annotated[str, AfterValidator(_base_url)] = Field(
+        description="Absolute URL the site is published at; used in feeds, calendar, sitemap, API",
+        json_schema_extra={"format": "uri"},
+    )
+    description: Text | None = Field(default=None, description="One line about the page")
+    timezone: Annotated[str, AfterValidator(_zone_name)] = Field(
+        default="UTC", description="IANA time zone; times without an offset are in it"
+    )
+    language: Language = Field(default="en", description="UI language (ur is right to left)")
+    contact: Contact | None = None
+    uptime_days: int = Field(default=90, ge=1, le=366, description="Length of the uptime bars")
+    components: list[Component] = Field(min_length=1, description="Components, in display order")
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def component_ids(self) -> tuple[str, ...]:
+        return tuple(component.id for component in self.components)
+
+
+ComponentRefs = Annotated[
+    list[str] | dict[str, ComponentStatus],
+    Field(
+        union_mode="left_to_right",
+        description="Component ids, or a mapping of component id to the status the event causes",
+    ),
+]
+
+
+class _Update(_Model):
+    at: Time = Field(description="When this update was posted")
+    message: Text = Field(description="Markdown")
+    next_update: Time | None = Field(default=None, description="When the next update is promised")
+
+
+class IncidentUpdate(_Update):
+    """One step of an incident's timeline."""
+
+    status: IncidentStatus
+
+
+class WindowUpdate(_Update):
+    """A note on a maintenance or backup window; all but `scheduled` override the clock."""
+
+    status: WindowStatus
+
+
+class _Event(_Model):
+    title: Text = Field(description="What happened or will happen, in a few words")
+    components: ComponentRefs
+    description: Markdown | None = None
+
+    _id: str = PrivateAttr(default="")
+
+    def model_post_init(self, context: Any) -> None:
+        if isinstance(context, dict):
+            self._id = str(context.get("id", ""))
+
+    @property
+    def id(self) -> str:
+        """The event id: its file name without .yaml."""
+        return self._id
+
+
+class Incident(_Event):
+    """Something broke."""
+
+    model_config = ConfigDict(title="incident")
+
+    type: Literal["incident"]
+    impact: Impact | None = Field(
+        default=None,
+        description="none | minor | major | critical; defaults from the component statuses",
+    )
+    updates: list[IncidentUpdate] = Field(
+        min_length=1, description="Oldest first; the first is when the incident started"
+    )
+    postmortem: Markdown | None = None
+
+
+class Window(_Event):
+    """A planned window: maintenance or backup, once or repeating."""
+
+    type: Literal["maintenance", "backup"]
+    starts: Time = Field(description="Start of the (first) window")
+    ends: Time | None = Field(default=None, description="End of the (first) window")
+    duration: Duration | None = Field(default=None, description="Length of each window")
+    repeat: Annotated[str, AfterValidator(_repeat)] | None = Field(
+        default=None, description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=SU"
+    )
+    updates: list[WindowUpdate] = Field(default_factory=list, description="Oldest first")
+
+    @property
+    def length(self) -> timedelta:
+        """How long each occurrence lasts."""
+        if self.duration is not None:
+            return self.duration
+        if self.ends is not None:
+            return self.ends - self.starts
+        return timedelta()
+
+    def rule(self, zone: tzinfo) -> rrule | None:
+        """The repeat rule on wall-clock time in `zone`, or None for a one-off window."""
+        if self.repeat is None:
+            return None
+        return parse_rule(self.repeat, self.starts, zone)
+
+
+class Maintenance(Window):
+    """Planned work."""
+
+    model_config = ConfigDict(title="maintenance")
+
+    type: Literal["maintenance"]
+
+
+class Backup(Window):
+    """A backup window, usually recurring."""
+
+    model_config = ConfigDict(title="backup")
+
+    type: Literal["backup"]
+
+
+Event = Incident | Maintenance | Backup
+EVENT_MODELS: dict[str, type[Incident] | type[Maintenance] | type[Backup]] = {
+    "incident": Incident,
+    "maintenance": Maintenance,
+    "backup": Backup,
+}

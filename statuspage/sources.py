@@ -1,0 +1,283 @@
+"""Stage 1, load: find statuspage.yaml and incidents/*.yaml, parse them safely, keep marks.
+
+Every node's line and column is kept by its path in the document (a tuple of
+mapping keys and list indexes), so that any problem found later, also a
+semantic one, is reported at its place (SPEC "Bad input").
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from statuspage.errors import Problem
+
+Loc = tuple[str | int, ...]
+Position = tuple[int, int]
+
+EVENT_DIR = "incidents"
+EVENT_SUFFIX = ".yaml"
+
+# A document may not expand, through aliases, to more nodes than this: the
+# defence against "billion laughs" alias bombs (issue 2, item 4).
+MAX_EXPANDED_NODES = 100_000
+# Deeper nesting than this is never a status file, and would exhaust the stack.
+MAX_DEPTH = 100
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null")}
+
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """A safe loader that leaves times as text: models.py parses them in the site's zone."""
+
+    # Copied, not mutated: the global loader stays as it was (MkDocs get_yaml_loader).
+    yaml_implicit_resolvers = {  # noqa: RUF012
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TAG + "timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+class Marks:
+    """Line and column (1-based) of every node, by its path in the document."""
+
+    def __init__(self) -> None:
+        self.values: dict[Loc, Position] = {}
+        self.keys: dict[Loc, Position] = {}
+
+    def at(self, loc: Loc) -> Position:
+        """Where the value at `loc` starts, or its nearest enclosing node."""
+        for end in range(len(loc), -1, -1):
+            found = self.values.get(loc[:end])
+            if found is not None:
+                return found
+        return (1, 1)
+
+    def key_at(self, loc: Loc) -> Position:
+        """Where the key of the mapping entry at `loc` starts."""
+        return self.keys.get(loc) or self.at(loc)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One parsed YAML file: its plain data and where each node was written."""
+
+    path: Path
+    display: str
+    data: Any
+    marks: Marks = field(repr=False)
+
+    def problem(
+        self, loc: Loc, message: str, *, key: bool = False, severity: str = "error"
+    ) -> Problem:
+        """Make a problem positioned at `loc` (at its key when `key`)."""
+        line, column = self.marks.key_at(loc) if key else self.marks.at(loc)
+        return Problem(
+            self.display,
+            line,
+            column,
+            message,
+            "warning" if severity == "warning" else "error",
+        )
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Everything stage 1 read: the config, the event files, and what could not be read."""
+
+    root: Path
+    config: Document | None
+    events: tuple[Document, ...]
+    problems: tuple[Problem, ...]
+
+
+def display_path(path: Path) -> str:
+    """Show `path` relative to the working directory when it lies under it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def load_sources(config_path: Path) -> Sources:
+    """Read the config and every event file beside it; collect problems instead of stopping."""
+    root = config_path.resolve().parent
+    problems: list[Problem] = []
+    config = _load_or_report(config_path, problems)
+    events = []
+    for path in _event_files(root / EVENT_DIR, problems):
+        document = _load_or_report(path, problems)
+        if document is not None:
+            events.append(document)
+    return Sources(root, config, tuple(events), tuple(problems))
+
+
+def _event_files(directory: Path, problems: list[Problem]) -> Iterator[Path]:
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix == EVENT_SUFFIX:
+            yield path
+        elif path.suffix == ".yml":
+            problems.append(
+                Problem(
+                    display_path(path),
+                    1,
+                    1,
+                    "ignored: event files must end in .yaml",
+                    "warning",
+                )
+            )
+
+
+def _load_or_report(path: Path, problems: list[Problem]) -> Document | None:
+    shown = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        problems.append(Problem(shown, 1, 1, "file not found"))
+        return None
+    except OSError as error:
+        problems.append(Problem(shown, 1, 1, f"cannot read file: {error.strerror}"))
+        return None
+    try:
+        return parse_document(path, shown, raw)
+    except LoadError as error:
+        problems.append(Problem(shown, error.line, error.column, error.message))
+    return None
+
+
+class LoadError(Exception):
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.column, self.message = line, column, message
+
+    @classmethod
+    def at(cls, node: Node, message: str) -> LoadError:
+        return cls(node.start_mark.line + 1, node.start_mark.column + 1, message)
+
+
+def parse_document(path: Path, shown: str, raw: bytes) -> Document:
+    """Parse one YAML file into plain data and marks, refusing anything unsafe."""
+    text = _decode(raw)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise LoadError(line, column, _yaml_message(error)) from None
+    except RecursionError:
+        raise LoadError(1, 1, "the document is nested too deeply") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise LoadError(1, 1, "the file is empty; expected a mapping of fields")
+    marks = Marks()
+    data = _Builder(loader, marks).build(node)
+    return Document(path, shown, data, marks)
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise LoadError(line, column, "the file is not valid UTF-8") from None
+    return text.removeprefix("\ufeff")
+
+
+def _yaml_message(error: yaml.MarkedYAMLError) -> str:
+    problem = error.problem or "invalid YAML"
+    if error.context and error.context_mark is not None and error.problem_mark is not None:
+        return f"{problem} ({error.context} at line {error.context_mark.line + 1})"
+    if error.context:
+        return f"{error.context}: {problem}"
+    return problem
+
+
+class _Builder:
+    """Turn a composed node graph into plain values, recording each node's mark."""
+
+    def __init__(self, loader: Any, marks: Marks) -> None:
+        self._loader = loader
+        self._marks = marks
+        self._expanded = 0
+        self._open: set[int] = set()
+
+    def build(self, node: Node) -> Any:
+        return self._node(node, (), 0)
+
+    def _node(self, node: Node, loc: Loc, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise LoadError.at(node, f"nesting deeper than {MAX_DEPTH} levels is not allowed")
+        self._expanded += 1
+        if self._expanded > MAX_EXPANDED_NODES:
+            raise LoadError.at(
+                node,
+                f"aliases expand this document beyond {MAX_EXPANDED_NODES} nodes (an alias bomb?)",
+            )
+        self._marks.values[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        key = id(node)
+        if key in self._open:
+            raise LoadError.at(
+                node,
+                "an alias refers to a node that contains it; recursive data is not allowed",
+            )
+        self._open.add(key)
+        try:
+            if isinstance(node, SequenceNode):
+                self._check_tag(node, "seq")
+                return [
+                    self._node(item, (*loc, index), depth + 1)
+                    for index, item in enumerate(node.value)
+                ]
+            if isinstance(node, MappingNode):
+                self._check_tag(node, "map")
+                return self._mapping(node, loc, depth)
+        finally:
+            self._open.discard(key)
+        raise LoadError.at(node, "unsupported YAML node")
+
+    def _mapping(self, node: MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise LoadError.at(
+                    key_node, "a mapping key must be plain text, not a list or mapping"
+                )
+            self._check_tag(key_node, None)
+            key = str(key_node.value)
+            if key in result:
+                raise LoadError.at(key_node, f"duplicate key '{key}'")
+            self._marks.keys[(*loc, key)] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
+            result[key] = self._node(value_node, (*loc, key), depth + 1)
+        return result
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        self._check_tag(node, None)
+        return self._loader.construct_object(node, deep=True)
+
+    @staticmethod
+    def _check_tag(node: Node, kind: str | None) -> None:
+        allowed = _SCALAR_TAGS if kind is None else {_TAG + kind}
+        if node.tag not in allowed:
+            tag = node.tag.replace(_TAG, "!!")
+            raise LoadError.at(node, f"the tag '{tag}' is not allowed; only plain YAML values are")

@@ -1,0 +1,639 @@
+"""Stage 3, state at a moment: compute_state(site, events, now) -> SiteState.
+
+A pure function of the validated sources and `now` (SPEC "State at a moment"):
+no clock, no files. Everything the site, the feeds and `statuspage status` show
+is read off the SiteState it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Literal, get_args
+
+from statuspage.models import (
+    COMPONENT_STATUSES,
+    IMPACTS,
+    Component,
+    ComponentStatus,
+    Event,
+    Impact,
+    Incident,
+    IncidentStatus,
+    IncidentUpdate,
+    SiteConfig,
+    Window,
+    WindowStatus,
+    WindowUpdate,
+)
+
+Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
+
+#: How far ahead windows are listed as upcoming (SPEC "The site": next 14 days).
+UPCOMING = timedelta(days=14)
+#: How many next occurrences of a recurring window are listed on its page.
+NEXT_OCCURRENCES = 5
+
+ACTIVE_INCIDENT: frozenset[str] = frozenset({"investigating", "identified", "monitoring"})
+ACTIVE_WINDOW: frozenset[str] = frozenset({"in_progress", "verifying"})
+OUTAGE: frozenset[str] = frozenset({"partial_outage", "major_outage"})
+
+# A list of components on an incident means this status for each (SPEC "Incident").
+IMPACT_STATUS: dict[Impact, ComponentStatus] = {
+    "none": "operational",
+    "minor": "degraded_performance",
+    "major": "partial_outage",
+    "critical": "major_outage",
+}
+# An incident without `impact` takes it from the worst status it sets.
+STATUS_IMPACT: dict[ComponentStatus, Impact] = {
+    "operational": "none",
+    "under_maintenance": "minor",
+    "degraded_performance": "minor",
+    "partial_outage": "major",
+    "major_outage": "critical",
+}
+# Statuspage's own wording for the page's indicator (shared/statuspage-api.md §2.2).
+INDICATOR_TEXT: dict[str, str] = {
+    "none": "All Systems Operational",
+    "degraded": "Partially Degraded Service",
+    "minor": "Minor Service Outage",
+    "major": "Partial System Outage",
+    "critical": "Major Service Outage",
+    "maintenance": "Service Under Maintenance",
+}
+INDICATORS: tuple[Indicator, ...] = get_args(Indicator)
+
+
+def worst_status(statuses: Iterable[ComponentStatus]) -> ComponentStatus:
+    """The worst of some component statuses; operational when there are none."""
+    return max(statuses, key=COMPONENT_STATUSES.index, default="operational")
+
+
+# --- the state objects --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of time in one status; None is an open end."""
+
+    start: datetime | None
+    end: datetime | None
+    status: str
+
+    def contains(self, moment: datetime) -> bool:
+        return (self.start is None or self.start <= moment) and (
+            self.end is None or moment < self.end
+        )
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One concrete run of a window (the only one, or one of a repeat rule's)."""
+
+    start: datetime
+    end: datetime
+    updates: tuple[WindowUpdate, ...]
+    segments: tuple[Segment, ...]
+
+    def status_at(self, moment: datetime) -> WindowStatus:
+        return _status_at(self.segments, moment)  # type: ignore[return-value]
+
+    def active_at(self, moment: datetime) -> bool:
+        return self.status_at(moment) in ACTIVE_WINDOW
+
+
+@dataclass(frozen=True)
+class IncidentState:
+    """An incident as it stands at `now`, with only the updates posted by then."""
+
+    incident: Incident
+    status: IncidentStatus
+    impact: Impact
+    effects: dict[str, ComponentStatus]
+    updates: tuple[IncidentUpdate, ...]
+    started_at: datetime
+    resolved_at: datetime | None
+    segments: tuple[Segment, ...]
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_INCIDENT
+
+    @property
+    def latest(self) -> IncidentUpdate:
+        return self.updates[-1]
+
+    @property
+    def next_update(self) -> datetime | None:
+        """The next update the team promised, while the incident is open."""
+        return self.latest.next_update if self.active else None
+
+    def duration(self, now: datetime) -> timedelta:
+        return (self.resolved_at or now) - self.started_at
+
+
+@dataclass(frozen=True)
+class WindowState:
+    """A maintenance or backup window at `now`: its status and the occurrences that matter."""
+
+    window: Window
+    status: WindowStatus
+    effects: dict[str, ComponentStatus]
+    current: Occurrence | None
+    occurrences: tuple[Occurrence, ...]
+    upcoming: tuple[Occurrence, ...]
+    next_occurrences: tuple[Occurrence, ...]
+    updates: tuple[WindowUpdate, ...]
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_WINDOW
+
+    @property
+    def recurring(self) -> bool:
+        return self.window.repeat is not None
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """One bar of a component's uptime: the day's worst status and its share of uptime."""
+
+    day: date
+    status: ComponentStatus
+    uptime: float
+    outage: timedelta
+
+
+@dataclass(frozen=True)
+class ComponentState:
+    component: Component
+    status: ComponentStatus
+    days: tuple[DayStatus, ...]
+    uptime: float
+    event_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A moment when the state changes by the clock alone."""
+
+    at: datetime
+    event_id: str
+    title: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class UpcomingWindow:
+    window: WindowState
+    occurrence: Occurrence
+    status: WindowStatus
+
+
+@dataclass(frozen=True)
+class SiteState:
+    """Everything that is true of the site at `now`."""
+
+    site: SiteConfig
+    now: datetime
+    indicator: Indicator
+    description: str
+    components: tuple[ComponentState, ...]
+    incidents: tuple[IncidentState, ...]
+    windows: tuple[WindowState, ...]
+    upcoming: tuple[UpcomingWindow, ...]
+    next_change: Change | None
+    groups: tuple[tuple[str | None, tuple[ComponentState, ...]], ...] = field(default=())
+
+    @property
+    def active_incidents(self) -> tuple[IncidentState, ...]:
+        return tuple(incident for incident in self.incidents if incident.active)
+
+    @property
+    def running_windows(self) -> tuple[WindowState, ...]:
+        return tuple(window for window in self.windows if window.active)
+
+    def component(self, component_id: str) -> ComponentState:
+        return next(state for state in self.components if state.component.id == component_id)
+
+
+# --- computing it -------------------------------------------------------------------------
+
+
+def compute_state(site: SiteConfig, events: Sequence[Event], now: datetime) -> SiteState:
+    """Compute the state of every event and component at `now` (aware)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    zone = site.zone
+    history = timedelta(days=site.uptime_days + 1)
+    incidents = sorted(
+        (
+            state
+            for event in events
+            if isinstance(event, Incident)
+            if (state := _incident(event, now))
+        ),
+        key=lambda state: (state.started_at, state.incident.id),
+        reverse=True,
+    )
+    windows = sorted(
+        (_window(event, now, zone, history) for event in events if isinstance(event, Window)),
+        key=_window_order,
+    )
+    components = _components(site, incidents, windows, now)
+    indicator, description = _indicator(incidents, windows, components)
+    return SiteState(
+        site=site,
+        now=now,
+        indicator=indicator,
+        description=description,
+        components=components,
+        incidents=tuple(incidents),
+        windows=tuple(windows),
+        upcoming=_upcoming(windows, now),
+        next_change=_next_change(events, windows, now),
+        groups=_groups(components),
+    )
+
+
+def _status_at(segments: Sequence[Segment], moment: datetime) -> str:
+    for segment in segments:
+        if segment.contains(moment):
+            return segment.status
+    raise AssertionError("segments cover all time")
+
+
+def _segments(
+    breakpoints: Iterable[datetime], status_at: Callable[[datetime], str]
+) -> tuple[Segment, ...]:
+    """Cut time at the breakpoints (at least one) and merge neighbours with the same status."""
+    points = sorted(set(breakpoints))
+    segments = [Segment(None, points[0], status_at(points[0] - timedelta(microseconds=1)))]
+    for index, point in enumerate(points):
+        end = points[index + 1] if index + 1 < len(points) else None
+        status = status_at(point)
+        last = segments[-1]
+        if status == last.status:
+            segments[-1] = Segment(last.start, end, status)
+        else:
+            segments.append(Segment(point, end, status))
+    return tuple(segments)
+
+
+# --- incidents ----------------------------------------------------------------------------
+
+
+def incident_impact(incident: Incident) -> Impact:
+    """The incident's impact, or the one its component statuses imply."""
+    if incident.impact is not None:
+        return incident.impact
+    if isinstance(incident.components, dict):
+        statuses = incident.components.values()
+        return max((STATUS_IMPACT[s] for s in statuses), key=IMPACTS.index, default="none")
+    return "minor"
+
+
+def _effects(
+    components: list[str] | dict[str, ComponentStatus], default: ComponentStatus | None
+) -> dict[str, ComponentStatus]:
+    if isinstance(components, dict):
+        return dict(components)
+    if default is None:
+        return {}
+    return dict.fromkeys(components, default)
+
+
+def _incident(incident: Incident, now: datetime) -> IncidentState | None:
+    visible = tuple(update for update in incident.updates if update.at <= now)
+    if not visible:
+        return None  # it has not started yet at `now`
+    impact = incident_impact(incident)
+
+    def status_at(moment: datetime) -> str:
+        status = ""  # not started yet
+        for update in visible:
+            if update.at > moment:
+                break
+            status = update.status
+        return status
+
+    segments = _segments((update.at for update in visible), status_at)
+    status: IncidentStatus = visible[-1].status
+    return IncidentState(
+        incident=incident,
+        status=status,
+        impact=impact,
+        effects=_effects(incident.components, IMPACT_STATUS[impact]),
+        updates=visible,
+        started_at=visible[0].at,
+        resolved_at=visible[-1].at if status == "resolved" else None,
+        segments=segments,
+    )
+
+
+# --- windows ------------------------------------------------------------------------------
+
+
+def window_effects(window: Window) -> dict[str, ComponentStatus]:
+    """The component statuses a window sets while it runs (none for a backup's plain list)."""
+    return _effects(
+        window.components, "under_maintenance" if window.type == "maintenance" else None
+    )
+
+
+def _window(window: Window, now: datetime, zone: tzinfo, history: timedelta) -> WindowState:
+    starts = list(_occurrence_starts(window, now, zone, history))
+    occurrences = _assign_updates(window, starts)
+    current = next((occ for occ in occurrences if occ.active_at(now)), None)
+    future = [occ for occ in occurrences if occ.start > now]
+    if current is not None:
+        status = current.status_at(now)
+    elif window.repeat is None:
+        current = occurrences[0]
+        status = current.status_at(now)
+    else:
+        scheduled = [occ for occ in future if occ.status_at(now) == "scheduled"]
+        current = scheduled[0] if scheduled else (occurrences[-1] if occurrences else None)
+        status = "scheduled" if scheduled else "completed"
+    return WindowState(
+        window=window,
+        status=status,
+        effects=window_effects(window),
+        current=current,
+        occurrences=tuple(occurrences),
+        upcoming=tuple(occ for occ in future if occ.start <= now + UPCOMING),
+        next_occurrences=tuple(future[:NEXT_OCCURRENCES]),
+        updates=tuple(update for update in window.updates if update.at <= now),
+    )
+
+
+def _occurrence_starts(
+    window: Window, now: datetime, zone: tzinfo, history: timedelta
+) -> Iterator[datetime]:
+    """The starts that matter at `now`: recent past, next weeks, next few, and near updates."""
+    rule = window.rule(zone)
+    if rule is None:
+        yield window.starts
+        return
+
+    def wall(moment: datetime) -> datetime:
+        return moment.astimezone(zone).replace(tzinfo=None)
+
+    found: set[datetime] = set(
+        rule.between(wall(now - history - window.length), wall(now + UPCOMING), inc=True)
+    )
+    found.update(rule.xafter(wall(now), count=NEXT_OCCURRENCES, inc=False))
+    for update in window.updates:
+        for near in (rule.before(wall(update.at), inc=True), rule.after(wall(update.at))):
+            if near is not None:
+                found.add(near)
+    for start in sorted(found):
+        # A wall-clock time the DST change skips moves forward by the gap, and one it
+        # repeats is the first of the two, as RFC 5545 says.
+        yield start.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+def _assign_updates(window: Window, starts: list[datetime]) -> list[Occurrence]:
+    """Give each update to the occurrence it speaks of, then build each occurrence's timeline."""
+    owned: dict[datetime, list[WindowUpdate]] = {start: [] for start in starts}
+    if len(starts) == 1:
+        owned[starts[0]] = list(window.updates)
+    else:
+        for update in window.updates:
+            owner = _owner(update, starts, owned, window.length)
+            if owner is not None:
+                owned[owner].append(update)
+    return [_occurrence(start, start + window.length, tuple(owned[start])) for start in starts]
+
+
+def _owner(
+    update: WindowUpdate,
+    starts: list[datetime],
+    owned: dict[datetime, list[WindowUpdate]],
+    length: timedelta,
+) -> datetime | None:
+    earlier = [start for start in starts if start <= update.at]
+    later = [start for start in starts if start > update.at]
+    previous, following = (earlier[-1] if earlier else None), (later[0] if later else None)
+    if previous is None or following is None:
+        return previous or following
+    if update.status in ("completed", "verifying") or update.at < previous + length:
+        return previous  # it closes or speaks of the one that started
+    so_far = _occurrence(previous, previous + length, tuple(owned[previous]))
+    return previous if so_far.active_at(update.at) else following
+
+
+def _occurrence(start: datetime, end: datetime, updates: tuple[WindowUpdate, ...]) -> Occurrence:
+    overrides = [update for update in updates if update.status != "scheduled"]
+
+    def status_at(moment: datetime) -> str:
+        latest = None
+        for update in overrides:
+            if update.at > moment:
+                break
+            latest = update
+        if latest is not None:
+            return latest.status
+        if moment < start:
+            return "scheduled"
+        return "in_progress" if moment < end else "completed"
+
+    points = [start, end, *(update.at for update in overrides)]
+    return Occurrence(start, end, updates, _segments(points, status_at))
+
+
+def _window_order(state: WindowState) -> tuple[datetime, str]:
+    anchor = state.current.start if state.current else state.window.starts
+    return (anchor, state.window.id)
+
+
+def _upcoming(windows: Sequence[WindowState], now: datetime) -> tuple[UpcomingWindow, ...]:
+    found = [
+        UpcomingWindow(state, occurrence, occurrence.status_at(now))
+        for state in windows
+        for occurrence in state.upcoming
+    ]
+    return tuple(sorted(found, key=lambda item: (item.occurrence.start, item.window.window.id)))
+
+
+# --- components, uptime and the page's indicator ----------------------------------------
+
+
+def _components(
+    site: SiteConfig,
+    incidents: Sequence[IncidentState],
+    windows: Sequence[WindowState],
+    now: datetime,
+) -> tuple[ComponentState, ...]:
+    zone = site.zone
+    today = now.astimezone(zone).date()
+    days = [today - timedelta(days=back) for back in range(site.uptime_days - 1, -1, -1)]
+    period_start = datetime.combine(days[0], time(), zone)
+    intervals = _intervals(incidents, windows, period_start, now)
+    involved: dict[str, list[str]] = {component.id: [] for component in site.components}
+    for incident in incidents:
+        for component_id in incident.effects:
+            involved.setdefault(component_id, []).append(incident.incident.id)
+    for window in windows:
+        for component_id in window.window.components:
+            involved.setdefault(component_id, []).append(window.window.id)
+    states = []
+    for component in site.components:
+        now_status = worst_status(
+            [
+                incident.effects[component.id]
+                for incident in incidents
+                if incident.active and component.id in incident.effects
+            ]
+            + [
+                window.effects[component.id]
+                for window in windows
+                if window.active and component.id in window.effects
+            ]
+        )
+        bars = tuple(_day(day, zone, now, intervals.get(component.id, [])) for day in days)
+        elapsed = sum((_elapsed(day, zone, now) for day in days), timedelta())
+        outage = sum((bar.outage for bar in bars), timedelta())
+        uptime = 1.0 - outage / elapsed if elapsed else 1.0
+        states.append(
+            ComponentState(component, now_status, bars, uptime, tuple(involved[component.id]))
+        )
+    return tuple(states)
+
+
+Interval = tuple[datetime, datetime, ComponentStatus]
+
+
+def _intervals(
+    incidents: Sequence[IncidentState],
+    windows: Sequence[WindowState],
+    since: datetime,
+    now: datetime,
+) -> dict[str, list[Interval]]:
+    """Per component, each stretch of time (up to `now`) in which an event set its status."""
+    found: dict[str, list[Interval]] = {}
+
+    def add(
+        segments: Iterable[Segment], active: frozenset[str], effects: dict[str, ComponentStatus]
+    ) -> None:
+        for segment in segments:
+            if segment.status not in active or segment.start is None:
+                continue
+            start, end = max(segment.start, since), min(segment.end or now, now)
+            if start < end:
+                for component_id, status in effects.items():
+                    found.setdefault(component_id, []).append((start, end, status))
+
+    for incident in incidents:
+        if incident.resolved_at is None or incident.resolved_at > since:
+            add(incident.segments, ACTIVE_INCIDENT, incident.effects)
+    for window in windows:
+        for occurrence in window.occurrences:
+            add(occurrence.segments, ACTIVE_WINDOW, window.effects)
+    return found
+
+
+def _elapsed(day: date, zone: tzinfo, now: datetime) -> timedelta:
+    start, end = _day_bounds(day, zone)
+    return max(min(end, now) - start, timedelta())
+
+
+def _day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    return datetime.combine(day, time(), zone), datetime.combine(
+        day + timedelta(days=1), time(), zone
+    )
+
+
+def _day(day: date, zone: tzinfo, now: datetime, intervals: Sequence[Interval]) -> DayStatus:
+    start, end = _day_bounds(day, zone)
+    end = min(end, now)
+    overlapping = [
+        (max(a, start), min(b, end), status) for a, b, status in intervals if a < end and b > start
+    ]
+    outage = _union_length([(a, b) for a, b, status in overlapping if status in OUTAGE])
+    elapsed = max(end - start, timedelta())
+    uptime = 1.0 - outage / elapsed if elapsed else 1.0
+    return DayStatus(day, worst_status(status for _, _, status in overlapping), uptime, outage)
+
+
+def _union_length(spans: list[tuple[datetime, datetime]]) -> timedelta:
+    total = timedelta()
+    reach: datetime | None = None
+    for start, end in sorted(spans):
+        if reach is None or start > reach:
+            total += end - start
+            reach = end
+        elif end > reach:
+            total += end - reach
+            reach = end
+    return total
+
+
+def _indicator(
+    incidents: Sequence[IncidentState],
+    windows: Sequence[WindowState],
+    components: Sequence[ComponentState],
+) -> tuple[Indicator, str]:
+    """Statuspage's rule: the worst open incident's impact, else maintenance if any runs."""
+    impact: Impact = max(
+        (incident.impact for incident in incidents if incident.active),
+        key=IMPACTS.index,
+        default="none",
+    )
+    if impact != "none":
+        indicator: Indicator = impact
+        if impact == "minor" and all(
+            state.status in ("operational", "degraded_performance", "under_maintenance")
+            for state in components
+        ):
+            return indicator, INDICATOR_TEXT["degraded"]
+        return indicator, INDICATOR_TEXT[impact]
+    if any(window.active and window.effects for window in windows):
+        return "maintenance", INDICATOR_TEXT["maintenance"]
+    return "none", INDICATOR_TEXT["none"]
+
+
+def _groups(
+    components: Sequence[ComponentState],
+) -> tuple[tuple[str | None, tuple[ComponentState, ...]], ...]:
+    """Components by group, groups in order of their first component."""
+    order: dict[str | None, list[ComponentState]] = {}
+    for state in components:
+        order.setdefault(state.component.group, []).append(state)
+    return tuple((name, tuple(members)) for name, members in order.items())
+
+
+# --- when the state next changes by the clock ----------------------------------------------
+
+
+def _next_change(
+    events: Sequence[Event], windows: Sequence[WindowState], now: datetime
+) -> Change | None:
+    candidates: list[Change] = []
+    for event in events:
+        if isinstance(event, Incident):
+            upcoming = [update for update in event.updates if update.at > now]
+            if upcoming:
+                update = upcoming[0]
+                before = next(
+                    (u.status for u in reversed(event.updates) if u.at <= now), "not started"
+                )
+                candidates.append(Change(update.at, event.id, event.title, before, update.status))
+    for window in windows:
+        for occurrence in window.occurrences:
+            for earlier, later in zip(occurrence.segments, occurrence.segments[1:], strict=False):
+                if later.start is not None and later.start > now:
+                    candidates.append(
+                        Change(
+                            later.start,
+                            window.window.id,
+                            window.window.title,
+                            earlier.status,
+                            later.status,
+                        )
+                    )
+                    break
+    return min(candidates, key=lambda change: (change.at, change.event_id), default=None)

@@ -1,0 +1,191 @@
+"""What `statuspage status` prints: the state at a moment, for a terminal or as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from typing import Any
+
+from statuspage.state import ComponentState, IncidentState, SiteState, UpcomingWindow, WindowState
+from statuspage.times import format_duration
+
+Style = Callable[[str, str], str]
+
+# Colours only underline the words; the words alone say everything (never colour alone).
+COLOURS = {
+    "operational": "green",
+    "none": "green",
+    "under_maintenance": "blue",
+    "maintenance": "blue",
+    "degraded_performance": "yellow",
+    "minor": "yellow",
+    "partial_outage": "red",
+    "major": "red",
+    "major_outage": "magenta",
+    "critical": "magenta",
+}
+
+
+def plain(text: str, colour: str) -> str:
+    return text
+
+
+def words(status: str) -> str:
+    """'partial_outage' -> 'partial outage'."""
+    return status.replace("_", " ")
+
+
+def format_status(state: SiteState, style: Style = plain) -> str:
+    """Render the state as readable lines for a terminal."""
+    zone = state.site.zone
+    lines = [
+        f"{state.site.title}: {style(state.description, COLOURS[state.indicator])}",
+        f"at {_when(state.now, zone)}",
+        "",
+        "Components",
+    ]
+    for group, members in state.groups:
+        indent = "  "
+        if group is not None:
+            lines.append(f"  {group}")
+            indent = "    "
+        width = max(len(member.component.name) for member in members)
+        lines.extend(f"{indent}{_component(member, width, style)}" for member in members)
+    lines += ["", "Active incidents"]
+    lines += [_incident(incident, state.now, zone) for incident in state.active_incidents] or [
+        "  none"
+    ]
+    lines += ["", "Running windows"]
+    lines += [_running(window, zone) for window in state.running_windows] or ["  none"]
+    lines += ["", "Upcoming windows (next 14 days)"]
+    lines += _upcoming(state.upcoming, zone) or ["  none"]
+    lines.append("")
+    change = state.next_change
+    if change is None:
+        lines.append("Next change by the clock: none scheduled")
+    else:
+        lines.append(
+            f"Next change by the clock: {_when(change.at, zone)}, {change.title} "
+            f"({words(change.before or 'not started')} -> {words(change.after)})"
+        )
+    return "\n".join(lines)
+
+
+def _component(member: ComponentState, width: int, style: Style) -> str:
+    name = member.component.name.ljust(width)
+    return (
+        f"{name}  {style(words(member.status), COLOURS[member.status])}  ({member.uptime:.2%} up)"
+    )
+
+
+def _incident(incident: IncidentState, now: datetime, zone: tzinfo) -> str:
+    text = (
+        f"  {incident.incident.title} [{incident.incident.id}]\n"
+        f"    {words(incident.status)}, {incident.impact} impact, since "
+        f"{_when(incident.started_at, zone)} ({format_duration(incident.duration(now))})\n"
+        f"    latest: {_first_line(incident.latest.message)}"
+    )
+    if incident.next_update is not None:
+        text += f"\n    next update promised by {_when(incident.next_update, zone)}"
+    return text
+
+
+def _running(window: WindowState, zone: tzinfo) -> str:
+    current = window.current
+    span = f"{_when(current.start, zone)} to {_when(current.end, zone)}" if current else ""
+    return f"  {window.window.title} [{window.window.type}] {words(window.status)}, {span}"
+
+
+def _upcoming(items: tuple[UpcomingWindow, ...], zone: tzinfo) -> list[str]:
+    lines, seen = [], set()
+    for item in items:
+        window = item.window.window
+        if window.id in seen:
+            continue  # a repeating window: its next occurrence says enough
+        seen.add(window.id)
+        repeat = f", repeats {window.repeat}" if window.repeat else ""
+        status = " (cancelled)" if item.status == "cancelled" else ""
+        lines.append(
+            f"  {_when(item.occurrence.start, zone)} to {_when(item.occurrence.end, zone)}  "
+            f"{window.title} [{window.type}{repeat}]{status}"
+        )
+    return lines
+
+
+def _when(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _first_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= 100 else line[:99] + "…"
+
+
+def status_json(state: SiteState) -> dict[str, Any]:
+    """The state as plain JSON data, for scripts and CI."""
+    change = state.next_change
+    return {
+        "now": _iso(state.now),
+        "status": {"indicator": state.indicator, "description": state.description},
+        "components": [
+            {
+                "id": member.component.id,
+                "name": member.component.name,
+                "group": member.component.group,
+                "status": member.status,
+                "uptime": round(member.uptime, 6),
+            }
+            for member in state.components
+        ],
+        "active_incidents": [
+            {
+                "id": incident.incident.id,
+                "title": incident.incident.title,
+                "status": incident.status,
+                "impact": incident.impact,
+                "started_at": _iso(incident.started_at),
+                "next_update": _iso(incident.next_update),
+                "components": incident.effects,
+            }
+            for incident in state.active_incidents
+        ],
+        "running_windows": [
+            _window_json(window.window.id, window) for window in state.running_windows
+        ],
+        "upcoming_windows": [
+            {
+                "id": item.window.window.id,
+                "title": item.window.window.title,
+                "type": item.window.window.type,
+                "status": item.status,
+                "starts": _iso(item.occurrence.start),
+                "ends": _iso(item.occurrence.end),
+            }
+            for item in state.upcoming
+        ],
+        "next_change": None
+        if change is None
+        else {
+            "at": _iso(change.at),
+            "event": change.event_id,
+            "from": change.before,
+            "to": change.after,
+        },
+    }
+
+
+def _window_json(window_id: str, window: WindowState) -> dict[str, Any]:
+    current = window.current
+    return {
+        "id": window_id,
+        "title": window.window.title,
+        "type": window.window.type,
+        "status": window.status,
+        "starts": _iso(current.start) if current else None,
+        "ends": _iso(current.end) if current else None,
+        "components": window.effects,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()

@@ -1,0 +1,133 @@
+"""Times and durations as SPEC writes them: ISO 8601, local to the site's zone when no offset."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+
+from dateutil.rrule import rrule, rrulestr
+
+_DURATION = re.compile(r"^(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?$")
+_UNTIL = re.compile(r"UNTIL=(\d{8}(?:T\d{6})?)(Z?)", re.IGNORECASE)
+
+# Windows repeat hourly at most: a minutely rule would expand to millions of
+# occurrences (issue 7, "resource limits").
+_ALLOWED_FREQS = {"HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
+_FREQ = re.compile(r"(?:^|;)FREQ=(\w+)", re.IGNORECASE)
+
+TIME_EXAMPLE = "2026-11-20T10:02 or 2026-11-20T10:02:00+02:00"
+
+
+class TimeError(ValueError):
+    """A time, duration or repeat rule that cannot be used, with the reason for the user."""
+
+
+def zone_name(zone: tzinfo) -> str:
+    """The IANA name of a zone when it has one."""
+    return str(getattr(zone, "key", None) or zone)
+
+
+def parse_time(text: str, zone: tzinfo) -> datetime:
+    """Parse an ISO 8601 time; one without an offset is wall-clock time in `zone`."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise TimeError(f"expected an ISO 8601 time such as {TIME_EXAMPLE}, got '{text}'") from None
+    if parsed.tzinfo is not None:
+        return parsed
+    return localize(parsed, zone, text)
+
+
+def localize(naive: datetime, zone: tzinfo, shown: str | None = None) -> datetime:
+    """Attach `zone` to a wall-clock time, refusing one that a DST change skips or repeats."""
+    shown = shown or naive.isoformat(timespec="minutes")
+    aware = naive.replace(tzinfo=zone)
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise TimeError(
+            f"'{shown}' does not exist in {zone_name(zone)}: the clocks skip it when "
+            "daylight saving time starts; write another time or give its UTC offset"
+        )
+    first, second = aware.utcoffset(), aware.replace(fold=1).utcoffset()
+    if first != second:
+        raise TimeError(
+            f"'{shown}' happens twice in {zone_name(zone)} as the clocks go back; "
+            f"add the offset to say which: {_with_offset(naive, first)} or "
+            f"{_with_offset(naive, second)}"
+        )
+    return aware
+
+
+def resolve_now(now: datetime, zone: tzinfo) -> datetime:
+    """Take a `--now` without an offset as wall-clock time in the site's zone."""
+    return now if now.tzinfo is not None else localize(now, zone)
+
+
+def _with_offset(naive: datetime, offset: timedelta | None) -> str:
+    return naive.replace(tzinfo=timezone(offset or timedelta())).isoformat(timespec="minutes")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse a duration such as 90m, 2h, 1h30m or 1d."""
+    match = _DURATION.match(text.strip().replace(" ", ""))
+    if not text.strip() or match is None:
+        raise TimeError(f"expected a duration such as 90m, 2h, 1h30m or 1d, got '{text}'")
+    days, hours, minutes = (int(match.group(name) or 0) for name in "dhm")
+    length = timedelta(days=days, hours=hours, minutes=minutes)
+    if length <= timedelta():
+        raise TimeError(f"a duration must be longer than zero, got '{text}'")
+    return length
+
+
+def format_duration(length: timedelta) -> str:
+    """Write a duration the way SPEC reads it: 1d2h30m."""
+    minutes = int(length.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m")]
+    return "".join(f"{count}{unit}" for count, unit in parts if count) or "0m"
+
+
+def parse_rule(text: str, start: datetime, zone: tzinfo) -> rrule:
+    """Parse an RFC 5545 RRULE for a window whose first start is `start`.
+
+    The rule runs on wall-clock time in `zone`, so a 02:00 window stays at 02:00
+    across DST changes; occurrences are localised by the caller. A UTC UNTIL is
+    turned into local wall-clock time first, as dateutil needs a naive one here.
+    """
+    body = text.strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[6:]
+    if not body or "\n" in body or ":" in body:
+        raise TimeError(f"expected one RRULE such as FREQ=WEEKLY;BYDAY=SU, got '{text}'")
+    body = _UNTIL.sub(lambda match: _local_until(match, zone), body)
+    wall_start = start.astimezone(zone).replace(tzinfo=None)
+    try:
+        rule = rrulestr(body, dtstart=wall_start)
+    except (ValueError, TypeError, KeyError, IndexError) as error:
+        reason = str(error)
+        detail = f" ({reason})" if reason.startswith(("unknown parameter", "invalid")) else ""
+        raise TimeError(
+            f"not a valid RRULE{detail}; expected NAME=VALUE pairs such as "
+            f"FREQ=WEEKLY;BYDAY=SU, got '{text}'"
+        ) from None
+    if not isinstance(rule, rrule):
+        raise TimeError("expected a single RRULE")
+    frequency = _FREQ.search(body)
+    if frequency is None or frequency.group(1).upper() not in _ALLOWED_FREQS:
+        raise TimeError(
+            "a window may repeat at most hourly: use FREQ=HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY"
+        )
+    return rule
+
+
+def _local_until(match: re.Match[str], zone: tzinfo) -> str:
+    stamp, utc = match.group(1), match.group(2)
+    if not utc:
+        return match.group(0)
+    stamp_format = "%Y%m%dT%H%M%S" if "T" in stamp else "%Y%m%d"
+    try:
+        parsed = datetime.strptime(stamp, stamp_format).replace(tzinfo=UTC)
+    except ValueError:
+        return match.group(0)  # left for rrulestr to refuse with its own reason
+    local = parsed.astimezone(zone).replace(tzinfo=None)
+    return "UNTIL=" + local.strftime("%Y%m%dT%H%M%S")

@@ -1,0 +1,384 @@
+"""Stage 2, validate: sources -> (site, events), or every problem at its place.
+
+Pydantic checks each file against the models; its errors are translated into
+``path:line:column: field: message`` lines through the marks stage 1 kept.
+Checks across fields and files (component references, duplicate ids, order of
+updates, ends after starts) follow here, so that one run reports all of them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from statuspage.errors import InvalidInputError, Problem
+from statuspage.models import (
+    EVENT_MODELS,
+    ID_PATTERN,
+    Event,
+    Incident,
+    SiteConfig,
+    Window,
+    describe_value,
+)
+from statuspage.sources import Document, Loc, Sources
+
+_ID = ID_PATTERN.strip("^$")
+_M = TypeVar("_M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Validated:
+    """What stage 2 made of the sources: the model where it is valid, and every problem."""
+
+    site: SiteConfig | None
+    events: tuple[Event, ...]
+    documents: dict[str, Document]
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.is_error]
+
+
+def validate_sources(sources: Sources) -> Validated:
+    """Validate the config and every event file, collecting all problems."""
+    problems = list(sources.problems)
+    site = None
+    if sources.config is not None:
+        site = _validate_model(sources.config, SiteConfig, {}, problems)
+        if site is not None:
+            problems.extend(_site_problems(sources.config, site))
+    zone, known = _context_for_events(sources.config, site)
+    events: list[Event] = []
+    documents: dict[str, Document] = {}
+    for document in sources.events:
+        event = _validate_event(document, zone, known, problems)
+        if event is not None:
+            events.append(event)
+            documents[event.id] = document
+    return Validated(site, tuple(events), documents, tuple(sorted(problems)))
+
+
+def require_valid(validated: Validated) -> tuple[SiteConfig, tuple[Event, ...]]:
+    """Return the site and events, or raise with every problem if there is any error."""
+    if validated.errors or validated.site is None:
+        raise InvalidInputError(validated.problems)
+    return validated.site, validated.events
+
+
+def _context_for_events(
+    config: Document | None, site: SiteConfig | None
+) -> tuple[tzinfo, set[str] | None]:
+    """The zone and component ids to check events against, even when the config is broken."""
+    if site is not None:
+        return site.zone, set(site.component_ids)
+    raw = config.data if config is not None and isinstance(config.data, dict) else {}
+    zone: tzinfo = UTC
+    try:
+        zone = ZoneInfo(str(raw.get("timezone", "UTC")))
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    components = raw.get("components")
+    if not isinstance(components, list):
+        return zone, None  # unknown: don't report every reference as unknown
+    ids = {str(item["id"]) for item in components if isinstance(item, dict) and "id" in item}
+    return zone, ids
+
+
+def _validate_event(
+    document: Document, zone: tzinfo, known: set[str] | None, problems: list[Problem]
+) -> Event | None:
+    event_id = Path(document.path).stem
+    if not _matches_id(event_id):
+        problems.append(
+            document.problem(
+                (),
+                f"the file name '{event_id}' is not a valid event id: it must match "
+                f"{_ID} (rename the file)",
+            )
+        )
+    data = document.data
+    if not isinstance(data, dict):
+        problems.append(
+            document.problem((), f"expected a mapping of fields, got {describe_value(data)}")
+        )
+        return None
+    if known is not None:
+        problems.extend(_reference_problems(document, known))
+    kind = data.get("type")
+    model = EVENT_MODELS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        choices = "'incident', 'maintenance' or 'backup'"
+        if "type" not in data:
+            problems.append(document.problem((), f"missing required field 'type' ({choices})"))
+        else:
+            problems.append(
+                document.problem(("type",), f"type: expected {choices}, got {describe_value(kind)}")
+            )
+        return None
+    event = _validate_model(document, model, {"zone": zone, "id": event_id}, problems)
+    if event is None:
+        return None
+    problems.extend(_event_problems(document, event))
+    return event
+
+
+def _matches_id(text: str) -> bool:
+    return re.fullmatch(_ID, text) is not None
+
+
+def _validate_model(
+    document: Document, model: type[_M], context: dict[str, Any], problems: list[Problem]
+) -> _M | None:
+    if not isinstance(document.data, dict):
+        problems.append(
+            document.problem(
+                (), f"expected a mapping of fields, got {describe_value(document.data)}"
+            )
+        )
+        return None
+    try:
+        return model.model_validate(document.data, context=context)
+    except ValidationError as error:
+        problems.extend(_translate(error, document, model))
+        return None
+
+
+def _not_a_mapping(document: Document) -> Problem:
+    return document.problem(
+        (), f"expected a mapping of fields, got {describe_value(document.data)}"
+    )
+
+
+# --- pydantic errors -> positioned problems ---------------------------------------------
+
+
+def _translate(
+    error: ValidationError, document: Document, model: type[BaseModel]
+) -> Iterator[Problem]:
+    by_loc: dict[Loc, list[ErrorDetails]] = {}
+    for detail in error.errors(include_url=False):
+        loc = _data_loc(detail["loc"], document.data)
+        if loc is not None:
+            by_loc.setdefault(loc, []).append(detail)
+    for loc, details in by_loc.items():
+        kinds = {detail["type"] for detail in details}
+        if {"list_type", "dict_type"} <= kinds:  # both sides of list-or-mapping failed
+            got = describe_value(details[0]["input"])
+            message = f"expected a list of component ids or a mapping of id to status, got {got}"
+            yield document.problem(loc, f"{_field(loc)}: {message}")
+            continue
+        for detail in details:
+            yield _problem(detail, loc, document, model)
+
+
+def _problem(detail: ErrorDetails, loc: Loc, document: Document, model: type[BaseModel]) -> Problem:
+    kind = detail["type"]
+    if kind == "missing":
+        parent, name = loc[:-1], loc[-1]
+        return document.problem(parent, _prefixed(parent, f"missing required field '{name}'"))
+    if kind == "extra_forbidden":
+        parent, name = loc[:-1], str(loc[-1])
+        hint = _hint(name, _fields_at(model, parent))
+        return document.problem(loc, _prefixed(parent, f"unknown field '{name}'{hint}"), key=True)
+    return document.problem(loc, _prefixed(loc, _message(detail)))
+
+
+def _message(detail: ErrorDetails) -> str:
+    kind, got, ctx = detail["type"], describe_value(detail["input"]), detail.get("ctx", {})
+    messages = {
+        "literal_error": f"expected {ctx.get('expected')}, got {got}",
+        "string_type": f"expected text, got {got}"
+        + (" (put it in quotes)" if isinstance(detail["input"], int | float | bool) else ""),
+        "int_type": f"expected a whole number, got {got}",
+        "bool_type": f"expected true or false, got {got}",
+        "list_type": f"expected a list, got {got}",
+        "dict_type": f"expected a mapping, got {got}",
+        "model_type": f"expected a mapping of fields, got {got}",
+        "model_attributes_type": f"expected a mapping of fields, got {got}",
+        "string_too_short": "must not be empty",
+        "too_short": f"needs at least {ctx.get('min_length')} entry",
+        "string_pattern_mismatch": f"{got} must match {str(ctx.get('pattern', '')).strip('^$')}",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}, got {got}",
+        "less_than_equal": f"must be at most {ctx.get('le')}, got {got}",
+    }
+    return messages.get(kind, detail["msg"])
+
+
+def _data_loc(loc: tuple[int | str, ...], data: Any) -> Loc | None:
+    """Map pydantic's loc onto the data, dropping union tags; None for the union side not taken."""
+    clean: list[str | int] = []
+    current: Any = data
+    for segment in loc:
+        if isinstance(current, list) and isinstance(segment, int) and 0 <= segment < len(current):
+            current = current[segment]
+        elif isinstance(current, dict) and segment in current:
+            current = current[segment]
+        elif isinstance(segment, str) and segment.startswith(("list[", "dict[")):
+            if isinstance(current, list | dict) and not segment.startswith(
+                "list[" if isinstance(current, list) else "dict["
+            ):
+                return None
+            continue
+        elif segment == "[key]":
+            continue
+        else:
+            current = None
+        clean.append(segment)
+    return tuple(clean)
+
+
+def _field(loc: Loc) -> str:
+    text = ""
+    for segment in loc:
+        text += f"[{segment}]" if isinstance(segment, int) else (f".{segment}" if text else segment)
+    return text
+
+
+def _prefixed(loc: Loc, message: str) -> str:
+    field = _field(loc)
+    return f"{field}: {message}" if field else message
+
+
+def _hint(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    if choices:
+        return f" (expected one of: {', '.join(choices)})"
+    return ""
+
+
+def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The field names a mapping at `loc` may have, for "did you mean" hints."""
+    current: Any = model
+    for segment in loc:
+        current = _unwrap(current)
+        if (
+            isinstance(current, type)
+            and issubclass(current, BaseModel)
+            and isinstance(segment, str)
+        ):
+            field = current.model_fields.get(segment)
+            current = field.annotation if field else None
+        elif get_origin(current) in (list, dict):
+            current = get_args(current)[-1]
+        else:
+            return []
+    current = _unwrap(current)
+    return list(current.model_fields) if _is_model(current) else []
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _unwrap(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [_unwrap(member) for member in get_args(annotation) if member is not type(None)]
+        return members[0] if len(members) == 1 else annotation
+    return annotation
+
+
+# --- checks across fields and files ------------------------------------------------------
+
+
+def _site_problems(document: Document, site: SiteConfig) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    for index, component in enumerate(site.components):
+        if component.id in first:
+            line, _ = document.marks.at(("components", first[component.id], "id"))
+            loc: Loc = ("components", index, "id")
+            yield document.problem(
+                loc, f"{_field(loc)}: duplicate id '{component.id}' (first used on line {line})"
+            )
+        else:
+            first[component.id] = index
+
+
+def _reference_problems(document: Document, known: set[str]) -> Iterator[Problem]:
+    refs = document.data.get("components")
+    if isinstance(refs, dict):
+        for name in refs:
+            if name not in known:
+                loc: Loc = ("components", name)
+                yield document.problem(
+                    loc, f"components: unknown component '{name}'{_ref_hint(name, known)}", key=True
+                )
+    elif isinstance(refs, list):
+        seen: set[str] = set()
+        for index, name in enumerate(refs):
+            if not isinstance(name, str):
+                continue
+            loc = ("components", index)
+            if name not in known:
+                yield document.problem(
+                    loc, f"{_field(loc)}: unknown component '{name}'{_ref_hint(name, known)}"
+                )
+            elif name in seen:
+                yield document.problem(loc, f"{_field(loc)}: '{name}' is listed twice")
+            seen.add(name)
+
+
+def _ref_hint(name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return " (components are defined in statuspage.yaml)"
+
+
+def _event_problems(document: Document, event: Event) -> Iterator[Problem]:
+    yield from _update_problems(document, event.updates)
+    if isinstance(event, Window):
+        yield from _window_problems(document, event)
+
+
+def _update_problems(document: Document, updates: Any) -> Iterator[Problem]:
+    previous: datetime | None = None
+    for index, update in enumerate(updates):
+        if previous is not None and update.at < previous:
+            loc: Loc = ("updates", index, "at")
+            yield document.problem(
+                loc,
+                f"{_field(loc)}: {_when(update.at)} is before the update above it "
+                f"({_when(previous)}); updates go oldest first",
+            )
+        if update.next_update is not None and update.next_update < update.at:
+            loc = ("updates", index, "next_update")
+            yield document.problem(
+                loc, f"{_field(loc)}: {_when(update.next_update)} is before the update itself"
+            )
+        previous = max(previous, update.at) if previous else update.at
+
+
+def _window_problems(document: Document, window: Window) -> Iterator[Problem]:
+    if window.ends is not None and window.duration is not None:
+        yield document.problem(("duration",), "duration: give either ends or duration, not both")
+    elif window.ends is None and window.duration is None:
+        yield document.problem((), f"a {window.type} needs 'ends' or 'duration'")
+    elif window.ends is not None and window.ends <= window.starts:
+        yield document.problem(
+            ("ends",), f"ends: {_when(window.ends)} is not after starts ({_when(window.starts)})"
+        )
+
+
+def _when(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes")
+
+
+def event_kind(event: Event) -> str:
+    """'incident', 'maintenance' or 'backup'."""
+    return "incident" if isinstance(event, Incident) else event.type

@@ -32,6 +32,7 @@ MAX_DEPTH = 100
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null")}
+_SEXAGESIMAL = {_TAG + "int", _TAG + "float"}
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -192,9 +193,9 @@ def _decode(raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        before = raw[: error.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        before = raw[: error.start].decode("utf-8")  # valid up to the error
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
         raise LoadError(line, column, "the file is not valid UTF-8") from None
     return text.removeprefix("\ufeff")
 
@@ -273,6 +274,9 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode) -> Any:
         self._check_tag(node, None)
+        if node.tag in _SEXAGESIMAL and ":" in node.value:
+            # YAML 1.1 reads 11:30 as the base-60 number 690; here it is a clock time.
+            return node.value
         return self._loader.construct_object(node, deep=True)
 
     @staticmethod

@@ -16,6 +16,9 @@ _ALLOWED_FREQS = {"HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
 _FREQ = re.compile(r"(?:^|;)FREQ=(\w+)", re.IGNORECASE)
 
 TIME_EXAMPLE = "2026-11-20T10:02 or 2026-11-20T10:02:00+02:00"
+# Times and durations are bounded so that no arithmetic on them can overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+LONGEST = timedelta(days=366)
 
 
 class TimeError(ValueError):
@@ -33,6 +36,10 @@ def parse_time(text: str, zone: tzinfo) -> datetime:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
         raise TimeError(f"expected an ISO 8601 time such as {TIME_EXAMPLE}, got '{text}'") from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise TimeError(
+            f"'{text}': years before {FIRST_YEAR} or after {LAST_YEAR} are not supported"
+        )
     if parsed.tzinfo is not None:
         return parsed
     return localize(parsed, zone, text)
@@ -72,9 +79,13 @@ def parse_duration(text: str) -> timedelta:
     if not text.strip() or match is None:
         raise TimeError(f"expected a duration such as 90m, 2h, 1h30m or 1d, got '{text}'")
     days, hours, minutes = (int(match.group(name) or 0) for name in "dhm")
+    if days > LONGEST.days or hours > LONGEST.days * 24 or minutes > LONGEST.days * 24 * 60:
+        raise TimeError(f"a duration may be at most {LONGEST.days}d, got '{text}'")
     length = timedelta(days=days, hours=hours, minutes=minutes)
     if length <= timedelta():
         raise TimeError(f"a duration must be longer than zero, got '{text}'")
+    if length > LONGEST:
+        raise TimeError(f"a duration may be at most {LONGEST.days}d, got '{text}'")
     return length
 
 
@@ -118,6 +129,15 @@ def parse_rule(text: str, start: datetime, zone: tzinfo) -> rrule:
             "a window may repeat at most hourly: use FREQ=HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY"
         )
     return rule
+
+
+def parse_rule_parts(text: str) -> dict[str, str]:
+    """The NAME=VALUE pairs of a (valid) RRULE, names upper-cased: {'FREQ': 'WEEKLY', ...}."""
+    body = text.strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[6:]
+    pairs = (part.partition("=") for part in body.split(";") if part)
+    return {name.strip().upper(): value.strip().upper() for name, _, value in pairs}
 
 
 def _local_until(match: re.Match[str], zone: tzinfo) -> str:

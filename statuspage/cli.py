@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 import click
 
 from statuspage import __version__
+from statuspage.build import build
 from statuspage.check import check
 from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
 from statuspage.schema import SCHEMAS
-from statuspage.sources import load_sources
+from statuspage.sources import display_path, load_sources
 from statuspage.state import compute_state
 from statuspage.terminal import format_status, status_json
 from statuspage.times import TimeError, resolve_now
@@ -118,6 +119,32 @@ def check_command(config: Path, now: datetime | None, strict: bool) -> None:
     if failing:
         raise click.ClickException(f"Aborted: {summarize(problems)}.")
     click.echo(f"OK: {summarize(problems)}." if problems else "OK: no problems.")
+
+
+@cli.command("build")
+@config_option
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where to write the site.  [default: site/ beside the config]",
+)
+@now_option
+def build_command(config: Path, output: Path | None, now: datetime | None) -> None:
+    """Render the site: HTML pages, feeds, calendar and API, for the state at --now.
+
+    On any error nothing under --output changes. Exit 0 when built, 1 on invalid
+    input or an output directory that is not safe to replace.
+
+        statuspage build --output public
+    """
+    target = output if output is not None else config.parent / "site"
+    try:
+        report = build(config, target, _clock(now))
+    except TimeError as error:
+        raise click.BadParameter(str(error), param_hint="--now") from None
+    _print_problems(list(report.warnings))
+    click.echo(f"Built {report.files} files into {display_path(report.output_dir)}.")
 
 
 @cli.command("status")

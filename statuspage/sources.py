@@ -103,9 +103,10 @@ class Sources:
 def display_path(path: Path) -> str:
     """Show `path` relative to the working directory when it lies under it."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def load_sources(config_path: Path) -> Sources:

@@ -1,0 +1,43 @@
+"""`statuspage build`: every stage in order, all-or-nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from statuspage.check import find_warnings
+from statuspage.errors import Problem
+from statuspage.output import check_output_dir, write_site
+from statuspage.render import make_environment, render_site
+from statuspage.sources import EVENT_DIR, load_sources
+from statuspage.state import compute_state
+from statuspage.times import resolve_now
+from statuspage.validate import require_valid, validate_sources
+
+TEMPLATE_DIR = "templates"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build wrote, and what it warned about."""
+
+    output_dir: Path
+    files: int
+    warnings: tuple[Problem, ...]
+
+
+def build(config_path: Path, output_dir: Path, now: datetime) -> BuildReport:
+    """Render the site for `now` into `output_dir`, or change nothing."""
+    sources = load_sources(config_path)  # stage 1
+    validated = validate_sources(sources)  # stage 2
+    site, events = require_valid(validated)
+    target = check_output_dir(
+        output_dir, sources.root, protected=(sources.root / EVENT_DIR, sources.root / TEMPLATE_DIR)
+    )
+    state = compute_state(site, events, resolve_now(now, site.zone))  # stage 3
+    environment = make_environment(sources.root / TEMPLATE_DIR, site.language, site.zone)
+    outputs = render_site(state, environment)  # stage 4
+    write_site(outputs, target)  # stage 5
+    warnings = (*validated.problems, *find_warnings(state, validated.documents))
+    return BuildReport(target, len(outputs), tuple(sorted(warnings)))

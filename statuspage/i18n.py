@@ -1,0 +1,150 @@
+"""Languages: message catalogs (Babel .po files in the package) and locale-aware formatting."""
+
+from __future__ import annotations
+
+import functools
+import io
+from datetime import date, datetime, timedelta, tzinfo
+from importlib import resources
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time, get_day_names
+from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+from babel.units import format_unit
+
+from statuspage.times import parse_rule_parts
+
+LANGUAGES = ("en", "fi", "hy", "ur")
+RTL = frozenset({"ur"})
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
+# Words for statuses, impacts and indicators, translated in the templates with _().
+LABELS: dict[str, str] = {
+    "operational": N_("Operational"),
+    "under_maintenance": N_("Under maintenance"),
+    "degraded_performance": N_("Degraded performance"),
+    "partial_outage": N_("Partial outage"),
+    "major_outage": N_("Major outage"),
+    "investigating": N_("Investigating"),
+    "identified": N_("Identified"),
+    "monitoring": N_("Monitoring"),
+    "resolved": N_("Resolved"),
+    "scheduled": N_("Scheduled"),
+    "in_progress": N_("In progress"),
+    "verifying": N_("Verifying"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
+    "incident": N_("Incident"),
+    "maintenance": N_("Maintenance"),
+    "backup": N_("Backup"),
+    "impact-none": N_("No impact"),
+    "impact-minor": N_("Minor impact"),
+    "impact-major": N_("Major impact"),
+    "impact-critical": N_("Critical impact"),
+    "All Systems Operational": N_("All Systems Operational"),
+    "Partially Degraded Service": N_("Partially Degraded Service"),
+    "Minor Service Outage": N_("Minor Service Outage"),
+    "Partial System Outage": N_("Partial System Outage"),
+    "Major Service Outage": N_("Major Service Outage"),
+    "Service Under Maintenance": N_("Service Under Maintenance"),
+}
+
+_FREQUENCIES = {
+    "HOURLY": N_("Every hour"),
+    "DAILY": N_("Every day"),
+    "WEEKLY": N_("Every week"),
+    "MONTHLY": N_("Every month"),
+    "YEARLY": N_("Every year"),
+}
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+@functools.cache
+def translations(language: str) -> Translations:
+    """The compiled catalog of a shipped language (compiled in memory from its .po file)."""
+    po = resources.files("statuspage") / "locale" / language / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+class Formatter:
+    """Dates, times, numbers and durations the way a language writes them, in the site's zone."""
+
+    def __init__(self, language: str, zone: tzinfo) -> None:
+        self.language = language
+        self.locale = Locale.parse(language)
+        self.zone = zone
+        self._ = translations(language).gettext
+
+    def moment(self, moment: datetime) -> str:
+        """'Nov 23, 2026, 10:00 AM EET': date, time and the zone's abbreviation."""
+        local = moment.astimezone(self.zone)
+        pattern = str(self.locale.datetime_formats["medium"])
+        text = pattern.replace("{1}", self.day(local)).replace("{0}", self._time(local))
+        return f"{text} {local.tzname()}"
+
+    def clock(self, moment: datetime) -> str:
+        """'10:00 AM EET'."""
+        local = moment.astimezone(self.zone)
+        return f"{self._time(local)} {local.tzname()}"
+
+    def _time(self, local: datetime) -> str:
+        return format_time(local, "short", tzinfo=self.zone, locale=self.locale)
+
+    def day(self, day: date | datetime) -> str:
+        if isinstance(day, datetime):
+            day = day.astimezone(self.zone).date()
+        return format_date(day, "medium", locale=self.locale)
+
+    def long_day(self, day: date) -> str:
+        return format_date(day, "full", locale=self.locale)
+
+    def month_name(self, day: date) -> str:
+        return format_skeleton("yMMMM", day.replace(day=1), locale=self.locale)
+
+    def duration(self, length: timedelta) -> str:
+        """'2 hr, 5 min': whole days, hours and minutes."""
+        minutes = max(int(length.total_seconds() // 60), 0)
+        days, rest = divmod(minutes, 24 * 60)
+        hours, minutes = divmod(rest, 60)
+        parts = [
+            format_unit(count, unit, length="short", locale=self.locale)
+            for count, unit in (
+                (days, "duration-day"),
+                (hours, "duration-hour"),
+                (minutes, "duration-minute"),
+            )
+            if count
+        ]
+        if not parts:
+            parts = [format_unit(0, "duration-minute", length="short", locale=self.locale)]
+        return format_list(parts, style="unit-short", locale=self.locale)
+
+    def percent(self, share: float) -> str:
+        """An uptime share with two decimals: '99.85 %' in the language's way."""
+        number = format_decimal(share * 100, format="0.00", locale=self.locale)
+        return self._("%(number)s%%") % {"number": number}
+
+    def rule(self, rule: str) -> str:
+        """A repeat rule in words: 'Every week on Sunday'."""
+        parts = parse_rule_parts(rule)
+        text = self._(_FREQUENCIES.get(parts.get("FREQ", ""), N_("Repeats")))
+        days = [day[-2:] for day in parts.get("BYDAY", "").split(",") if day[-2:] in _WEEKDAYS]
+        if days:
+            names = get_day_names("wide", locale=self.locale)
+            listed = format_list([names[_WEEKDAYS.index(day)] for day in days], locale=self.locale)
+            text = self._("%(every)s on %(days)s") % {"every": text, "days": listed}
+        return text

@@ -131,7 +131,10 @@ class Formatter:
         ]
         if not parts:
             parts = [format_unit(0, "duration-minute", length="short", locale=self.locale)]
-        return format_list(parts, style="unit-short", locale=self.locale)
+        try:
+            return format_list(parts, style="unit-short", locale=self.locale)
+        except KeyError:  # CLDR has no unit list for every language (hy)
+            return " ".join(parts)
 
     def percent(self, share: float) -> str:
         """An uptime share with two decimals: '99.85 %' in the language's way."""

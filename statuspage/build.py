@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from statuspage.api import render_api
 from statuspage.check import find_warnings
-from statuspage.errors import Problem
+from statuspage.errors import Problem, StatusPageError
+from statuspage.feeds import render_feeds
+from statuspage.ical import render_calendars
 from statuspage.output import check_output_dir, write_site
 from statuspage.render import make_environment, render_site
 from statuspage.sources import EVENT_DIR, load_sources
@@ -37,7 +40,12 @@ def build(config_path: Path, output_dir: Path, now: datetime) -> BuildReport:
     )
     state = compute_state(site, events, resolve_now(now, site.zone))  # stage 3
     environment = make_environment(sources.root / TEMPLATE_DIR, site.language, site.zone)
-    outputs = render_site(state, environment)  # stage 4
+    outputs = render_site(state, environment)  # stage 4: pages, then what subscribers read
+    for more in (render_feeds(state), render_calendars(state), render_api(state)):
+        clash = outputs.keys() & more.keys()
+        if clash:
+            raise StatusPageError(f"two outputs would be written to {min(clash)}")
+        outputs.update(more)
     write_site(outputs, target)  # stage 5
     warnings = (*validated.problems, *find_warnings(state, validated.documents))
     return BuildReport(target, len(outputs), tuple(sorted(warnings)))

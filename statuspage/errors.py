@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True, order=True)
@@ -21,7 +23,9 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.path}:{self.line}:{self.column}: {prefix}{self.message}"
+        # One problem, one line: a line break quoted from the input must not start another.
+        message = _LINE_BREAKS.sub(lambda match: repr(match.group())[1:-1], self.message)
+        return f"{self.path}:{self.line}:{self.column}: {prefix}{message}"
 
     @property
     def is_error(self) -> bool:

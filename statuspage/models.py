@@ -62,7 +62,8 @@ def describe_value(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return f"'{value}'"
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:59] + "…")
 
 
 def _custom_error(kind: str, message: str) -> PydanticCustomError:

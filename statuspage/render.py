@@ -39,6 +39,21 @@ RECENT_DAYS = 7
 STATIC_FILES = ("static/style.css",)
 
 
+# Shields-like colours of the badge, by the page's indicator.
+BADGE_COLOURS = {
+    "none": "#1a7f37",
+    "minor": "#9a6700",
+    "major": "#c4361c",
+    "critical": "#a11b5a",
+    "maintenance": "#0b63c5",
+}
+
+
+def _text_width(text: str) -> int:
+    """Roughly how wide `text` is in 11px Verdana, as shields.io estimates it."""
+    return round(sum(4.0 if char in "iljtf.,:;' " else 7.0 for char in text))
+
+
 class TemplateProblemError(StatusPageError):
     """A template failed to load or render; the message names the template and line."""
 
@@ -104,6 +119,8 @@ def make_environment(
         label=lambda key: LABELS.get(key, key),
     )
     env.globals.update(
+        text_width=_text_width,
+        badge_colours=BADGE_COLOURS,
         language=site_language,
         direction="rtl" if site_language in RTL else "ltr",
         generator=f"statuspage {__version__}",
@@ -153,6 +170,12 @@ def render_site(state: SiteState, env: Environment) -> dict[str, bytes]:
     page("404.html", "404.html", root=urlsplit(state.site.base_url).path)
     for static in STATIC_FILES:
         outputs[static] = _render(env, static, common)
+    pages = sorted(
+        path.removesuffix("index.html") for path in outputs if path.endswith("index.html")
+    )
+    outputs["sitemap.xml"] = _render(env, "sitemap.xml", {**common, "pages": pages})
+    outputs["robots.txt"] = _render(env, "robots.txt", common)
+    outputs["badge.svg"] = _render(env, "badge.svg", common)
     return outputs
 
 

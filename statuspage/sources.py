@@ -8,6 +8,7 @@ semantic one, is reported at its place (SPEC "Bad input").
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,6 +173,12 @@ class LoadError(Exception):
 def parse_document(path: Path, shown: str, raw: bytes) -> Document:
     """Parse one YAML file into plain data and marks, refusing anything unsafe."""
     text = _decode(raw)
+    found = _FORBIDDEN_IN_STREAM.search(text)
+    if found is not None:  # YAML refuses them too, but without a line and column
+        line, column = _position(text, found.start())
+        raise LoadError(
+            line, column, f"the control character U+{ord(found.group()):04X} is not allowed"
+        )
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -179,6 +186,8 @@ def parse_document(path: Path, shown: str, raw: bytes) -> Document:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise LoadError(line, column, _yaml_message(error)) from None
+    except yaml.YAMLError as error:
+        raise LoadError(1, 1, f"invalid YAML: {error}") from None
     except RecursionError:
         raise LoadError(1, 1, "the document is nested too deeply") from None
     finally:
@@ -195,10 +204,19 @@ def _decode(raw: bytes) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         before = raw[: error.start].decode("utf-8")  # valid up to the error
-        line = before.count("\n") + 1
-        column = len(before) - (before.rfind("\n") + 1) + 1
+        line, column = _position(before, len(before))
         raise LoadError(line, column, "the file is not valid UTF-8") from None
     return text.removeprefix("\ufeff")
+
+
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # YAML's line breaks
+
+
+def _position(text: str, index: int) -> Position:
+    """Line and column (1-based, in characters) of `text[index]`, counted as YAML does."""
+    breaks = list(_LINE_BREAK.finditer(text, 0, index))
+    line_start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, index - line_start + 1
 
 
 def _yaml_message(error: yaml.MarkedYAMLError) -> str:
@@ -208,6 +226,23 @@ def _yaml_message(error: yaml.MarkedYAMLError) -> str:
     if error.context:
         return f"{error.context}: {problem}"
     return problem
+
+
+# Characters XML 1.0 forbids (YAML escapes such as "\a" can make them): no page, feed or
+# calendar may carry them, so they are refused where they were written (issue 4).
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What YAML itself refuses to read (besides those, DEL and the C1 controls but NEL).
+_FORBIDDEN_IN_STREAM = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]"
+)
+
+
+def _check_characters(node: Node, text: str) -> None:
+    found = _FORBIDDEN.search(text)
+    if found is not None:
+        raise LoadError.at(
+            node, f"the control character U+{ord(found.group()):04X} is not allowed in text"
+        )
 
 
 class _Builder:
@@ -264,6 +299,7 @@ class _Builder:
                 )
             self._check_tag(key_node, None)
             key = str(key_node.value)
+            _check_characters(key_node, key)
             if key in result:
                 raise LoadError.at(key_node, f"duplicate key '{key}'")
             self._marks.keys[(*loc, key)] = (
@@ -278,7 +314,10 @@ class _Builder:
         if node.tag in _SEXAGESIMAL and ":" in node.value:
             # YAML 1.1 reads 11:30 as the base-60 number 690; here it is a clock time.
             return node.value
-        return self._loader.construct_object(node, deep=True)
+        value = self._loader.construct_object(node, deep=True)
+        if isinstance(value, str):
+            _check_characters(node, value)
+        return value
 
     @staticmethod
     def _check_tag(node: Node, kind: str | None) -> None:

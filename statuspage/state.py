@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Literal, get_args
 
+from dateutil.rrule import rrule
+
 from statuspage.models import (
     COMPONENT_STATUSES,
     IMPACTS,
@@ -27,7 +29,7 @@ from statuspage.models import (
     WindowStatus,
     WindowUpdate,
 )
-from statuspage.times import midnight, wall_to_utc
+from statuspage.times import fast_forward, midnight, wall_to_utc
 
 Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
 
@@ -383,14 +385,18 @@ def _occurrence_starts(
     def wall(moment: datetime) -> datetime:
         return moment.astimezone(zone).replace(tzinfo=None)
 
-    found: set[datetime] = set(
-        rule.between(wall(now - history - window.length), wall(now + UPCOMING), inc=True)
-    )
-    found.update(rule.xafter(wall(now), count=NEXT_OCCURRENCES, inc=False))
+    def near(moment: datetime) -> rrule:
+        # dateutil walks a rule from its start: skip whole periods to just before `moment`.
+        return fast_forward(rule, window.repeat or "", wall(moment))
+
+    since = now - history - window.length
+    found: set[datetime] = set(near(since).between(wall(since), wall(now + UPCOMING), inc=True))
+    found.update(near(now).xafter(wall(now), count=NEXT_OCCURRENCES, inc=False))
     for update in window.updates:
-        for near in (rule.before(wall(update.at), inc=True), rule.after(wall(update.at))):
-            if near is not None:
-                found.add(near)
+        nearby = near(update.at)
+        for start in (nearby.before(wall(update.at), inc=True), nearby.after(wall(update.at))):
+            if start is not None:
+                found.add(start)
     for start in sorted(found):
         yield wall_to_utc(start, zone)
 
@@ -606,11 +612,21 @@ def _indicator(
 def _groups(
     components: Sequence[ComponentState],
 ) -> tuple[tuple[str | None, tuple[ComponentState, ...]], ...]:
-    """Components by group, groups in order of their first component."""
-    order: dict[str | None, list[ComponentState]] = {}
+    """Components by group, each group where its first component is; ungrouped ones stay put."""
+    order: list[tuple[str | None, list[ComponentState]]] = []
+    named: dict[str, list[ComponentState]] = {}
     for state in components:
-        order.setdefault(state.component.group, []).append(state)
-    return tuple((name, tuple(members)) for name, members in order.items())
+        group = state.component.group
+        if group is None:
+            if not order or order[-1][0] is not None:
+                order.append((None, []))
+            order[-1][1].append(state)
+        elif group in named:
+            named[group].append(state)
+        else:
+            named[group] = [state]
+            order.append((group, named[group]))
+    return tuple((name, tuple(members)) for name, members in order)
 
 
 # --- when the state next changes by the clock ----------------------------------------------

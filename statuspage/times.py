@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 from dateutil.rrule import rrule, rrulestr
@@ -19,6 +20,8 @@ TIME_EXAMPLE = "2026-11-20T10:02 or 2026-11-20T10:02:00+02:00"
 # Times and durations are bounded so that no arithmetic on them can overflow.
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 LONGEST = timedelta(days=366)
+# A repeating window with COUNT is expanded from its first start; this bounds the work.
+MAX_COUNT = 10_000
 
 
 class TimeError(ValueError):
@@ -130,11 +133,18 @@ def parse_rule(text: str, start: datetime, zone: tzinfo) -> rrule:
         body = body[6:]
     if not body or "\n" in body or ":" in body:
         raise TimeError(f"expected one RRULE such as FREQ=WEEKLY;BYDAY=SU, got '{text}'")
+    names = parse_rule_parts(body)
+    if "COUNT" in names and "UNTIL" in names:
+        raise TimeError("an RRULE may have COUNT or UNTIL, not both (RFC 5545)")
+    if names.get("COUNT", "").isdigit() and int(names["COUNT"]) > MAX_COUNT:
+        raise TimeError(f"COUNT may be at most {MAX_COUNT}; use UNTIL for a longer series")
     body = _UNTIL.sub(lambda match: _local_until(match, zone), body)
     wall_start = start.astimezone(zone).replace(tzinfo=None)
     try:
-        rule = rrulestr(body, dtstart=wall_start)
-    except (ValueError, TypeError, KeyError, IndexError) as error:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # dateutil warns about rules it will refuse later
+            rule = rrulestr(body, dtstart=wall_start)
+    except (ValueError, TypeError, KeyError, IndexError, Warning) as error:
         reason = str(error)
         detail = f" ({reason})" if reason.startswith(("unknown parameter", "invalid")) else ""
         raise TimeError(
@@ -149,6 +159,30 @@ def parse_rule(text: str, start: datetime, zone: tzinfo) -> rrule:
             "a window may repeat at most hourly: use FREQ=HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY"
         )
     return rule
+
+
+_PERIODS = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
+
+
+def fast_forward(rule: rrule, text: str, target: datetime) -> rrule:
+    """The same rule started as late as possible before `target` (naive wall-clock time).
+
+    dateutil walks a rule from its first start, so an hourly rule begun years ago costs
+    tens of thousands of steps per question. Moving the start by whole periods keeps
+    every later occurrence the same; a COUNT counts from the real start, so such rules
+    (at most MAX_COUNT occurrences) are left as they are.
+    """
+    parts = parse_rule_parts(text)
+    unit = _PERIODS.get(parts.get("FREQ", ""))
+    start = rule._dtstart  # type: ignore[attr-defined]
+    if unit is None or "COUNT" in parts or start is None:
+        return rule
+    period = unit * int(parts.get("INTERVAL") or "1")
+    steps = (target - start) // period - 1
+    if steps <= 0:
+        return rule
+    moved: rrule = rule.replace(dtstart=start + steps * period)
+    return moved
 
 
 def parse_rule_parts(text: str) -> dict[str, str]:

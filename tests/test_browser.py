@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,6 @@ import pytest
 
 from statuspage.build import build
 from tests.conftest import HELSINKI, REPO_ROOT
-
-from datetime import datetime
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -64,7 +63,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module", params=["en", "ur"])
-def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
     """The example site in one language, served on 127.0.0.1: (base URL, language)."""
     language = str(request.param)
     site = _build_example(tmp_path_factory.mktemp(f"site-{language}"), language)
@@ -97,9 +98,13 @@ def test_no_horizontal_scroll(
     page = browser.new_page(viewport={"width": width, "height": 800}, color_scheme=scheme)
     try:
         page.goto(base + path)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         page.screenshot(path=str(tmp_path / f"{language}-{width}-{scheme}.png"), full_page=True)
-        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px ({scheme}, {language})"
+        assert overflow <= 0, (
+            f"{path} scrolls sideways by {overflow}px at {width}px ({scheme}, {language})"
+        )
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert (background == "rgb(255, 255, 255)") == (scheme == "light")
     finally:
@@ -107,7 +112,9 @@ def test_no_horizontal_scroll(
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_no_serious_accessibility_violations(browser: Any, served: tuple[str, str], path: str) -> None:
+def test_no_serious_accessibility_violations(
+    browser: Any, served: tuple[str, str], path: str
+) -> None:
     axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
     base, language = served
     page = browser.new_page(viewport={"width": 1280, "height": 800})

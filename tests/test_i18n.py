@@ -19,8 +19,15 @@ def _extracted() -> set[str]:
     """Extract the messages afresh, as `pybabel extract -F babel.cfg -k N_` does."""
     found = extract_from_dir(
         str(REPO_ROOT),
-        method_map=[("statuspage/**.py", "python"), ("statuspage/theme/**.html", "jinja2")],
-        options_map={"statuspage/theme/**.html": {"extensions": "jinja2.ext.i18n,jinja2.ext.do"}},
+        method_map=[
+            ("statuspage/**.py", "python"),
+            ("statuspage/theme/**.html", "jinja2"),
+            ("statuspage/theme/**.svg", "jinja2"),
+        ],
+        options_map={
+            pattern: {"extensions": "jinja2.ext.i18n,jinja2.ext.do"}
+            for pattern in ("statuspage/theme/**.html", "statuspage/theme/**.svg")
+        },
         keywords={**DEFAULT_KEYWORDS, "N_": None},
     )
     messages = set()

@@ -287,8 +287,9 @@ def test_template_typo_names_template_and_line(project: Project) -> None:
 def test_build_command_reports_and_refuses_bad_input(project: Project, runner: CliRunner) -> None:
     result = runner.invoke(cli, ["build", "--now", "2026-11-23T10:00"])
     assert result.exit_code == 0, result.output
-    # index, history, three component pages, 404 and the stylesheet
-    assert result.output.strip() == "Built 7 files into site."
+    # 7 pages (index, history, three components, 404, stylesheet), sitemap, robots, badge,
+    # 5 site feeds and 3 component feeds, 4 calendars, 8 API files
+    assert result.output.strip() == "Built 30 files into site."
     project.write_event("broken", "type: incident\n")
     before = {p: p.read_bytes() for p in (project.root / "site").rglob("*") if p.is_file()}
     result = runner.invoke(cli, ["build", "--now", "2026-11-23T10:00"])

@@ -1,0 +1,774 @@
+"""Robustness: no input makes `statuspage check` crash (SPEC "Bad input").
+
+Every problem must come out as ``path:line:column: message`` with a position
+inside the file it names; no input may raise out of `check()`, make the CLI
+print a traceback or exit with anything but 0 or 1, or take more than a couple
+of seconds.
+
+Hypothesis generates the inputs: arbitrary YAML data (dumped with
+yaml.safe_dump), data shaped like status files, raw YAML-ish text and bytes, and
+random mutations of the valid example repository at the project root. The
+default profile keeps this file fast enough for CI; for a longer search run
+
+    HYPOTHESIS_PROFILE=robustness-long .venv/bin/python -m pytest tests/test_robustness.py
+
+Crashes found so far are pinned as plain regression cases in
+`test_check_known_crash_inputs`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import FIXED_NOW, REPO_ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.strategies import DrawFn
+
+from statuspage.check import check
+from statuspage.cli import cli
+from statuspage.errors import Problem
+
+# --- settings ---------------------------------------------------------------------------
+
+settings.register_profile(
+    "robustness",
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "robustness-long",
+    max_examples=5_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "")
+#: Applied to each test as a decorator, so that loading it changes no other test file.
+FUZZ = settings(
+    settings.get_profile(_PROFILE if _PROFILE.startswith("robustness") else "robustness")
+)
+
+#: "never take more than a couple of seconds", per check() and per CLI run.
+TIME_LIMIT = 2.0
+
+EXAMPLE_CONFIG = REPO_ROOT / "statuspage.yaml"
+EXAMPLE_EVENTS = sorted((REPO_ROOT / "incidents").glob("*.yaml"))
+FUZZED_EVENT = "fuzzed-event.yaml"
+
+# --- running check() and the CLI on a temporary repository ------------------------------
+
+
+@contextmanager
+def status_repository(
+    config: bytes | None = None, events: dict[str, bytes] | None = None
+) -> Iterator[tuple[Path, dict[Path, bytes]]]:
+    """A repository in a fresh temporary directory; yields its config path and every file.
+
+    `config` defaults to the valid example statuspage.yaml; `events` are the
+    incidents/*.yaml files by name.
+    """
+    with tempfile.TemporaryDirectory(prefix="statuspage-fuzz-") as directory:
+        root = Path(directory).resolve()
+        files: dict[Path, bytes] = {}
+        config_path = root / "statuspage.yaml"
+        files[config_path] = config if config is not None else EXAMPLE_CONFIG.read_bytes()
+        (root / "incidents").mkdir()
+        for name, content in (events or {}).items():
+            files[root / "incidents" / name] = content
+        for path, content in files.items():
+            path.write_bytes(content)
+        yield config_path, files
+
+
+def example_events() -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in EXAMPLE_EVENTS}
+
+
+class _TooSlow(BaseException):
+    """Raised by the timer; a BaseException so that no `except Exception` swallows it."""
+
+
+@contextmanager
+def time_limit(what: str) -> Iterator[None]:
+    """Fail when the block takes longer than TIME_LIMIT (interrupting it where possible)."""
+    use_alarm = hasattr(signal, "setitimer") and _in_main_thread()
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, on_alarm) if use_alarm else None
+    start = time.monotonic()
+    try:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT * 1.5)
+        yield
+    except _TooSlow:
+        pytest.fail(f"{what} was stopped after more than {TIME_LIMIT * 1.5:.1f}s")
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    elapsed = time.monotonic() - start
+    assert elapsed <= TIME_LIMIT, f"{what} took {elapsed:.2f}s (limit {TIME_LIMIT}s)"
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_OUTPUT_BREAK = re.compile("[\r\n]")
+
+
+def line_lengths(raw: bytes) -> list[int]:
+    """Each line's length as YAML splits lines; in UTF-8 bytes, an upper bound for columns."""
+    text = raw.decode("utf-8", errors="replace")
+    lines = _YAML_BREAK.split(text)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # a final line break ends the last line; it does not open another
+    return [len(line.encode("utf-8")) for line in lines]
+
+
+def assert_positioned(problems: list[Problem], files: dict[Path, bytes]) -> None:
+    """Every problem names a file of the repository and a place inside it."""
+    for problem in problems:
+        assert isinstance(problem, Problem), problem
+        named = (Path.cwd() / problem.path).resolve()
+        assert named in files, f"{problem}: the path names no source file"
+        lengths = line_lengths(files[named])
+        assert 1 <= problem.line <= len(lengths) + 1, (
+            f"{problem}: line outside the file ({len(lengths)} lines)"
+        )
+        assert problem.column >= 1, f"{problem}: column below 1"
+        longest = lengths[problem.line - 1] if problem.line <= len(lengths) else 0
+        assert problem.column <= longest + 1, f"{problem}: column past the end of its line"
+        assert problem.message.strip(), f"{problem}: empty message"
+        assert not _OUTPUT_BREAK.search(str(problem)), (
+            f"{str(problem)!r}: a problem must print as one path:line:column: message line"
+        )
+
+
+def run_check(config_path: Path, files: dict[Path, bytes]) -> list[Problem]:
+    """check() at FIXED_NOW: must return (not raise), in time, with positioned problems."""
+    with time_limit("check()"):
+        problems = check(config_path, FIXED_NOW)
+    assert_positioned(problems, files)
+    return problems
+
+
+def run_cli(config_path: Path, problems: list[Problem]) -> None:
+    """`statuspage check`: exit 0 or 1 (1 exactly when check() found errors), no traceback."""
+    runner = CliRunner()
+    arguments = ["check", "--config", str(config_path), "--now", FIXED_NOW.isoformat()]
+    with time_limit("statuspage check"):
+        result = runner.invoke(cli, arguments, env={"STATUSPAGE_NOW": None})
+    output = result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"exception escaped the CLI: {result.exception!r}\n{output}"
+    )
+    assert "Traceback" not in output, output
+    assert "internal error" not in output, output
+    assert result.exit_code in (0, 1), f"exit {result.exit_code}\n{output}"
+    has_errors = any(problem.is_error for problem in problems)
+    assert result.exit_code == (1 if has_errors else 0), f"exit {result.exit_code}\n{output}"
+
+
+def check_everything(config_path: Path, files: dict[Path, bytes]) -> None:
+    run_cli(config_path, run_check(config_path, files))
+
+
+# --- generated values --------------------------------------------------------------------
+
+EXAMPLE_COMPONENT_IDS = [
+    "shared-hosting",
+    "vps",
+    "databases",
+    "email",
+    "webmail",
+    "dns",
+    "control-panel",
+    "status-api",
+]
+COMPONENT_IDS = ["shared-hosting", "vps", "databases", "email", "dns", "no-such-component"]
+FIELD_NAMES = [
+    "type",
+    "title",
+    "impact",
+    "components",
+    "updates",
+    "at",
+    "status",
+    "message",
+    "next_update",
+    "postmortem",
+    "starts",
+    "ends",
+    "duration",
+    "repeat",
+    "description",
+    "base_url",
+    "timezone",
+    "language",
+    "contact",
+    "email",
+    "url",
+    "uptime_days",
+    "id",
+    "name",
+    "group",
+]
+#: Values near the edges of what the models accept.
+INTERESTING_TEXT = [
+    "",
+    " ",
+    "incident",
+    "maintenance",
+    "backup",
+    "investigating",
+    "resolved",
+    "scheduled",
+    "in_progress",
+    "completed",
+    "cancelled",
+    "major_outage",
+    "under_maintenance",
+    "critical",
+    "2026-11-20T10:02",
+    "2026-11-20T10:02:00+02:00",
+    "2026-11-23T09:00",
+    "2026-11-20",
+    "2026-03-29T03:30",  # skipped by DST in Helsinki
+    "2026-10-25T03:30",  # repeated by DST in Helsinki
+    "0001-01-01T00:00",
+    "0001-01-01T00:00+00:00",
+    "9999-12-31T23:59",
+    "9999-12-31T23:59+00:00",
+    "1900-01-01T00:00",
+    "not a time",
+    "90m",
+    "2h",
+    "1h30m",
+    "1d",
+    "0m",
+    "9999999d",
+    "99999999999d",
+    "FREQ=WEEKLY;BYDAY=SU",
+    "FREQ=DAILY",
+    "FREQ=HOURLY",
+    "FREQ=MINUTELY",
+    "FREQ=DAILY;COUNT=3",
+    "FREQ=DAILY;UNTIL=20261231T000000Z",
+    "FREQ=DAILY;UNTIL=99999999T999999Z",
+    "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+    "RRULE:FREQ=WEEKLY",
+    "FREQ=WEEKLY;BYDAY=XX",
+    "Europe/Helsinki",
+    "UTC",
+    "Not/AZone",
+    "../../etc/passwd",
+    "https://status.example.com/",
+    "ftp://example.com",
+    "support@example.com",
+    "@",
+    "en",
+    "ur",
+    "{braces} and %s",
+    "<b>html</b>",
+    *COMPONENT_IDS,
+]
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.text(max_size=20),
+    st.sampled_from(INTERESTING_TEXT),
+)
+keys = st.one_of(st.text(max_size=12), st.sampled_from(FIELD_NAMES))
+any_data = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(keys, children, max_size=5),
+    ),
+    max_leaves=25,
+)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes")
+
+
+_OFFSETS = [UTC, timezone(timedelta(hours=14)), timezone(-timedelta(hours=12))]
+#: Moments near FIXED_NOW most often, sometimes anywhere around the years the models accept.
+moments = st.one_of(
+    st.datetimes(min_value=datetime(2025, 10, 1), max_value=datetime(2027, 1, 1)),  # noqa: DTZ001
+    st.datetimes(min_value=datetime(1890, 1, 1), max_value=datetime(2210, 1, 1)),  # noqa: DTZ001
+)
+offsets = st.one_of(st.none(), st.none(), st.sampled_from(_OFFSETS))
+valid_times = st.one_of(
+    st.builds(lambda moment, zone: _iso(moment.replace(tzinfo=zone)), moments, offsets),
+    st.sampled_from([t for t in INTERESTING_TEXT if t[:1].isdigit() and "T" in t]),
+)
+lengths = st.one_of(
+    st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=2)),
+    st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
+)
+valid_durations = st.one_of(
+    st.sampled_from(["30m", "90m", "2h", "1h30m", "1d", "366d", "367d", "0m", "8785h"]),
+    st.tuples(
+        st.integers(0, 400) | st.none() | st.just(10**20),
+        st.integers(0, 10_000) | st.none(),
+        st.integers(0, 600_000) | st.none(),
+    ).map(lambda dhm: "".join(f"{n}{u}" for n, u in zip(dhm, "dhm", strict=True) if n is not None)),
+)
+RULE_PARTS = [
+    "INTERVAL=2",
+    "INTERVAL=1000",
+    "COUNT=3",
+    "COUNT=100000",
+    "UNTIL=20261231T000000Z",
+    "UNTIL=20260101",
+    "BYDAY=SU",
+    "BYDAY=MO,FR",
+    "BYMONTH=2",
+    "BYMONTHDAY=30",
+    "BYMONTHDAY=-1",
+    "BYHOUR=3",
+    "BYSETPOS=-1",
+    "WKST=MO",
+]
+valid_rules = st.tuples(
+    st.sampled_from(["HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"]),
+    st.lists(st.sampled_from(RULE_PARTS), max_size=3, unique=True),
+).map(lambda rule: ";".join([f"FREQ={rule[0]}", *rule[1]]))
+component_refs = st.one_of(
+    st.lists(st.sampled_from(COMPONENT_IDS[:-1]), max_size=3, unique=True),
+    st.dictionaries(
+        st.sampled_from(COMPONENT_IDS[:-1]),
+        st.sampled_from(["operational", "under_maintenance", "partial_outage", "major_outage"]),
+        max_size=3,
+    ),
+)
+#: Text the models accept (no control characters, not blank).
+good_texts = st.one_of(
+    st.sampled_from(["Slow database", "Nightly backup", "**Markdown** <b>html</b>", "{braces} %s"]),
+    st.text(st.characters(categories=["L", "N", "P", "S", "Zs"]), min_size=1, max_size=30).filter(
+        str.strip
+    ),
+)
+#: Any text at all.
+texts = st.one_of(good_texts, st.sampled_from(INTERESTING_TEXT), st.text(max_size=30))
+INCIDENT_STATUSES = ["investigating", "identified", "monitoring", "resolved"]
+WINDOW_STATUSES = ["scheduled", "in_progress", "verifying", "completed", "cancelled"]
+
+
+@st.composite
+def update_list(draw: DrawFn, statuses: list[str], around: datetime) -> list[dict[str, Any]]:
+    """Updates posted around `around`, oldest first (mostly), each maybe with a promise."""
+    zone = draw(offsets)
+    at = around - draw(lengths)
+    updates = []
+    for _ in range(draw(st.integers(0, 4))):
+        at += draw(lengths) if draw(st.integers(0, 9)) else -draw(lengths)
+        update: dict[str, Any] = {
+            "at": _iso(at.replace(tzinfo=zone)),
+            "status": draw(st.sampled_from(statuses)),
+            "message": draw(good_texts),
+        }
+        if draw(st.booleans()):
+            update["next_update"] = _iso((at + draw(lengths)).replace(tzinfo=zone))
+        updates.append(update)
+    return updates
+
+
+@st.composite
+def incident_fields(draw: DrawFn) -> dict[str, Any]:
+    started = draw(moments)
+    document: dict[str, Any] = {
+        "type": "incident",
+        "title": draw(good_texts),
+        "components": draw(component_refs),
+        "updates": draw(update_list(INCIDENT_STATUSES, started))
+        or [{"at": _iso(started), "status": "investigating", "message": "Looking."}],
+    }
+    if draw(st.booleans()):
+        document["impact"] = draw(st.sampled_from(["none", "minor", "major", "critical"]))
+    if draw(st.booleans()):
+        document["postmortem"] = draw(good_texts)
+    return document
+
+
+@st.composite
+def window_fields(draw: DrawFn) -> dict[str, Any]:
+    starts, zone = draw(moments), draw(offsets)
+    document: dict[str, Any] = {
+        "type": draw(st.sampled_from(["maintenance", "backup"])),
+        "title": draw(good_texts),
+        "components": draw(component_refs),
+        "starts": _iso(starts.replace(tzinfo=zone)),
+    }
+    if draw(st.booleans()):
+        document["duration"] = draw(valid_durations)
+    else:
+        document["ends"] = _iso((starts + draw(lengths)).replace(tzinfo=zone))
+    if draw(st.booleans()):
+        document["repeat"] = draw(valid_rules)
+    if draw(st.booleans()):
+        document["updates"] = draw(update_list(WINDOW_STATUSES, starts))
+    if draw(st.booleans()):
+        document["description"] = draw(good_texts)
+    return document
+
+
+component_fields = st.fixed_dictionaries(
+    {"id": st.sampled_from(COMPONENT_IDS), "name": good_texts},
+    optional={"group": good_texts, "description": good_texts},
+)
+config_fields = st.fixed_dictionaries(
+    {
+        "title": good_texts,
+        "base_url": st.sampled_from(["https://status.example.com/", "http://x.example/a/b"]),
+        "components": st.lists(component_fields, max_size=3).map(
+            # the example events refer to these; without them every example is an error
+            lambda items: [
+                *({"id": ref, "name": ref} for ref in EXAMPLE_COMPONENT_IDS),
+                *(item for item in items if item["id"] not in EXAMPLE_COMPONENT_IDS),
+            ]
+        ),
+    },
+    optional={
+        "description": good_texts,
+        "timezone": st.one_of(
+            st.sampled_from(["UTC", "Europe/Helsinki", "Pacific/Kiritimati", "Etc/GMT+12"]),
+            st.timezone_keys(),
+        ),
+        "language": st.sampled_from(["en", "fi", "hy", "ur"]),
+        "contact": st.fixed_dictionaries(
+            {},
+            optional={
+                "email": st.just("support@example.com"),
+                "url": st.just("https://example.com/support"),
+            },
+        ),
+        "uptime_days": st.sampled_from([1, 7, 90, 366]),
+    },
+)
+
+
+@st.composite
+def corrupted(draw: DrawFn, base: st.SearchStrategy[dict[str, Any]]) -> dict[str, Any]:
+    """A valid-looking document, half of the time with one to three fields spoiled."""
+    document = draw(base)
+    if draw(st.booleans()):
+        return document
+    spoilers = st.one_of(any_data, st.sampled_from(INTERESTING_TEXT), valid_times)
+    for _ in range(draw(st.integers(1, 3))):
+        paths = list(_value_paths(document))
+        if not paths:
+            break
+        parent, key = draw(st.sampled_from(paths))
+        action = draw(st.sampled_from(["replace", "replace", "delete", "unknown"]))
+        if action == "replace":
+            parent[key] = draw(spoilers)
+        elif action == "delete":
+            del parent[key]
+        elif isinstance(parent, dict):
+            parent[draw(keys) + "x"] = draw(any_data)
+    return document
+
+
+def _value_paths(node: Any) -> Iterator[tuple[Any, Any]]:
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in items:
+        yield node, key
+        if isinstance(value, dict | list) and value:
+            yield from _value_paths(value)
+
+
+event_shaped = corrupted(st.one_of(incident_fields(), window_fields()))
+config_shaped = corrupted(config_fields)
+
+
+YAMLISH = (
+    " \t\n\r-:?,[]{}#&*!|>'\"%@`~.0123456789abcxyzTFnul=;/+_\\"
+    "\x00\x01\x1b\x7f\x85\xa0\ufeff\u2028\u2029\ufffdéü😀"
+)
+yamlish_text = st.text(alphabet=YAMLISH, max_size=80)
+#: Lines built from YAML tokens, so that more of them parse than random characters do.
+yamlish_lines = st.lists(
+    st.tuples(
+        st.sampled_from(["", "  ", "    ", "- ", "  - ", "\t"]),
+        st.sampled_from([*FIELD_NAMES, "? ", "<<", "&a x", "*a", "!!str x", "!!python/none", ""]),
+        st.sampled_from([": ", ":", ": |", ": >-", " ", ": [", ": {", ": &a ", ": *a ", "]", ""]),
+        st.one_of(st.sampled_from(INTERESTING_TEXT), yamlish_text.map(lambda s: s[:10])),
+    ).map("".join),
+    max_size=12,
+).map("\n".join)
+
+
+def dumped(data: Any, flow: bool | None) -> bytes:
+    return yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True).encode("utf-8")
+
+
+yaml_documents = st.builds(dumped, any_data, st.sampled_from([False, True, None]))
+raw_documents = st.one_of(
+    yamlish_text.map(str.encode),
+    yamlish_lines.map(str.encode),
+    st.binary(max_size=60),
+)
+
+# --- random mutations of valid files -----------------------------------------------------
+
+_SCALAR_LINE = re.compile(
+    rb"^(?P<head>[ \t]*(?:- )?(?:[A-Za-z_][\w-]*:[ \t]+|- ))(?P<value>\S[^\r\n]*)"
+)
+
+
+def _flow(value: Any) -> bytes:
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10**6)
+    return text.removesuffix("\n").removesuffix("\n...").encode("utf-8")
+
+
+#: What a scalar may be replaced with: another type, or an edge value of the same type.
+replacement_values = st.one_of(
+    st.sampled_from(
+        [
+            b"42",
+            b"-1",
+            b"0",
+            b"3.5",
+            b"1e400",
+            b".nan",
+            b"true",
+            b"no",
+            b"null",
+            b"~",
+            b"",
+            b"''",
+            b"[]",
+            b"{}",
+            b"[a, 1]",
+            b"{a: 1}",
+            b"[vps, vps]",
+            b"{vps: major_outage}",
+            b"*nothing",
+            b"&anchor value",
+            b"!!binary aGVsbG8=",
+            b"!!set {a}",
+            b"|",
+            b">",
+        ]
+    ),
+    st.sampled_from(INTERESTING_TEXT).map(_flow),
+    any_data.map(_flow),
+)
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return data.splitlines(keepends=True)
+
+
+def delete_line(draw: DrawFn, data: bytes) -> bytes:
+    lines = _lines(data)
+    if lines:
+        del lines[draw(st.integers(0, len(lines) - 1))]
+    return b"".join(lines)
+
+
+def duplicate_line(draw: DrawFn, data: bytes) -> bytes:
+    lines = _lines(data)
+    if lines:
+        index = draw(st.integers(0, len(lines) - 1))
+        line = lines[index]
+        lines.insert(index, line if line.endswith((b"\n", b"\r")) else line + b"\n")
+    return b"".join(lines)
+
+
+def swap_lines(draw: DrawFn, data: bytes) -> bytes:
+    lines = _lines(data)
+    if len(lines) >= 2:
+        first = draw(st.integers(0, len(lines) - 1))
+        second = draw(st.integers(0, len(lines) - 1))
+        lines[first], lines[second] = lines[second], lines[first]
+    return b"".join(lines)
+
+
+def replace_scalar(draw: DrawFn, data: bytes) -> bytes:
+    lines = _lines(data)
+    candidates = [index for index, line in enumerate(lines) if _SCALAR_LINE.match(line)]
+    if not candidates:
+        return data
+    index = draw(st.sampled_from(candidates))
+    line = lines[index]
+    match = _SCALAR_LINE.match(line)
+    assert match is not None
+    ending = line[len(line.rstrip(b"\r\n")) :]
+    head = match["head"]
+    if draw(st.booleans()):
+        value = draw(replacement_values)
+        lines[index] = head + value + ending
+    else:  # a block list or mapping in place of the scalar
+        indent = b" " * (len(head) - len(head.lstrip()) + 2)
+        items = draw(st.lists(replacement_values, min_size=1, max_size=3))
+        marker = draw(st.sampled_from([b"- ", b"key: ", b"? "]))
+        block = b"".join(indent + marker + item + b"\n" for item in items)
+        lines[index] = head.rstrip() + b"\n" + block
+    return b"".join(lines)
+
+
+def reindent(draw: DrawFn, data: bytes) -> bytes:
+    lines = _lines(data)
+    if lines:
+        index = draw(st.integers(0, len(lines) - 1))
+        line = lines[index]
+        body = line.lstrip(b" ")
+        width = len(line) - len(body)
+        new = draw(st.sampled_from([b"", b" ", b"  ", b"   ", b"    ", b"\t", b"        "]))
+        lines[index] = (new if draw(st.booleans()) else b" " * width + new) + body
+    return b"".join(lines)
+
+
+def insert_characters(draw: DrawFn, data: bytes) -> bytes:
+    position = draw(st.integers(0, len(data)))
+    chunk = draw(
+        st.one_of(
+            st.text(alphabet=YAMLISH, min_size=1, max_size=6).map(str.encode),
+            st.binary(min_size=1, max_size=4),
+        )
+    )
+    return data[:position] + chunk + data[position:]
+
+
+def overwrite_character(draw: DrawFn, data: bytes) -> bytes:
+    if not data:
+        return data
+    position = draw(st.integers(0, len(data) - 1))
+    byte = draw(st.sampled_from([*b"0123456789:-[]{}#&*'\" \t\nxZ+", 0xFF, 0x00]))
+    return data[:position] + bytes([byte]) + data[position + 1 :]
+
+
+def truncate(draw: DrawFn, data: bytes) -> bytes:
+    return data[: draw(st.integers(0, len(data)))]
+
+
+MUTATIONS: list[Callable[[DrawFn, bytes], bytes]] = [
+    delete_line,
+    duplicate_line,
+    swap_lines,
+    replace_scalar,
+    replace_scalar,
+    reindent,
+    insert_characters,
+    overwrite_character,
+    truncate,
+]
+
+
+@st.composite
+def mutated(draw: DrawFn, original: bytes) -> bytes:
+    """`original` after one to three random mutations."""
+    data = original
+    for _ in range(draw(st.integers(1, 3))):
+        mutation = draw(st.sampled_from(MUTATIONS))
+        data = mutation(draw, data)
+    return data
+
+
+@st.composite
+def mutated_event(draw: DrawFn) -> tuple[str, bytes]:
+    path = draw(st.sampled_from(EXAMPLE_EVENTS))
+    return path.name, draw(mutated(path.read_bytes()))
+
+
+# --- the baseline ------------------------------------------------------------------------
+
+
+def test_examples_baseline_valid() -> None:
+    """The unmutated examples are valid: every error below comes from the fuzzed input."""
+    assert EXAMPLE_EVENTS, "the example repository has no incidents/*.yaml"
+    with status_repository(events=example_events()) as (config_path, files):
+        problems = run_check(config_path, files)
+        assert not [problem for problem in problems if problem.is_error]
+        run_cli(config_path, problems)
+
+
+# --- arbitrary documents -----------------------------------------------------------------
+
+
+@FUZZ
+@given(document=yaml_documents)
+def test_event_file_arbitrary_yaml(document: bytes) -> None:
+    with status_repository(events={FUZZED_EVENT: document}) as (config_path, files):
+        check_everything(config_path, files)
+
+
+@FUZZ
+@given(data=event_shaped, flow=st.sampled_from([False, True, None]))
+def test_event_file_shaped_yaml(data: dict[str, Any], flow: bool | None) -> None:
+    with status_repository(events={FUZZED_EVENT: dumped(data, flow)}) as (config_path, files):
+        check_everything(config_path, files)
+
+
+@FUZZ
+@given(document=raw_documents)
+def test_event_file_raw_text(document: bytes) -> None:
+    with status_repository(events={FUZZED_EVENT: document}) as (config_path, files):
+        check_everything(config_path, files)
+
+
+@FUZZ
+@given(document=yaml_documents)
+def test_config_arbitrary_yaml(document: bytes) -> None:
+    with status_repository(config=document, events=example_events()) as (config_path, files):
+        check_everything(config_path, files)
+
+
+@FUZZ
+@given(data=config_shaped, flow=st.sampled_from([False, True, None]))
+def test_config_shaped_yaml(data: dict[str, Any], flow: bool | None) -> None:
+    document = dumped(data, flow)
+    with status_repository(config=document, events=example_events()) as (config_path, files):
+        check_everything(config_path, files)
+
+
+@FUZZ
+@given(document=raw_documents)
+def test_config_raw_text(document: bytes) -> None:
+    with status_repository(config=document, events=example_events()) as (config_path, files):
+        check_everything(config_path, files)
+
+
+# --- mutations of the valid examples -----------------------------------------------------
+
+
+@FUZZ
+@given(event=mutated_event())
+def test_event_file_random_mutations(event: tuple[str, bytes]) -> None:
+    name, document = event
+    events = example_events() | {name: document}
+    with status_repository(events=events) as (config_path, files):
+        check_everything(config_path, files)
+
+
+@FUZZ
+@given(document=mutated(EXAMPLE_CONFIG.read_bytes()))
+def test_config_random_mutations(document: bytes) -> None:
+    with status_repository(config=document, events=example_events()) as (config_path, files):
+        check_everything(config_path, files)

@@ -167,3 +167,40 @@ def test_every_page_is_valid_html(tmp_path: Path) -> None:
             check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_script_flips_windows_when_their_time_comes(browser: Any, served: tuple[str, str]) -> None:
+    base, language = served
+    if language != "en":
+        pytest.skip("the script's words are checked in English")
+    context = browser.new_context(timezone_id="Europe/Helsinki")
+    page = context.new_page()
+    try:
+        # Built at 10:00 on 23 November; the nightly snapshot runs 04:00-04:30 on the 24th.
+        page.clock.install(time=datetime(2026, 11, 24, 4, 10, tzinfo=HELSINKI))
+        page.goto(base)
+        snapshot = page.locator("li.window", has_text="Nightly database snapshots")
+        assert snapshot.locator(".status").inner_text().strip() == "In progress"
+        php = page.locator("li.window", has_text="PHP 8.4 upgrade")
+        assert php.locator(".status").inner_text().strip() == "Scheduled"
+        page.clock.fast_forward("01:00:00")  # 05:10: the snapshot is over
+        page.clock.run_for(31_000)
+        assert snapshot.locator(".status").inner_text().strip() == "Completed"
+    finally:
+        context.close()
+
+
+def test_script_shows_times_in_the_visitors_zone(browser: Any, served: tuple[str, str]) -> None:
+    base, language = served
+    if language != "en":
+        pytest.skip("the script's words are checked in English")
+    context = browser.new_context(timezone_id="America/New_York", locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(base)
+        updated = page.locator("footer time")
+        assert updated.get_attribute("datetime") == "2026-11-23T10:00:00+02:00"
+        assert updated.get_attribute("title") == "Nov 23, 2026, 10:00\u202fAM EET"  # as built
+        assert "3:00" in updated.inner_text() and "EST" in updated.inner_text()
+    finally:
+        context.close()

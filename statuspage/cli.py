@@ -11,13 +11,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from statuspage import __version__
 from statuspage.build import build
 from statuspage.check import check
+from statuspage.edit import NewUpdate, append_update
 from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
+from statuspage.scaffold import NewEvent, init_repository, new_event
 from statuspage.schema import SCHEMAS
 from statuspage.sources import display_path, load_sources
 from statuspage.state import compute_state
@@ -119,6 +122,121 @@ def check_command(config: Path, now: datetime | None, strict: bool) -> None:
     if failing:
         raise click.ClickException(f"Aborted: {summarize(problems)}.")
     click.echo(f"OK: {summarize(problems)}." if problems else "OK: no problems.")
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.option(
+    "--timezone", default="UTC", show_default=True, help="IANA time zone of the new page."
+)
+@now_option
+def init_command(directory: Path, timezone: str, now: datetime | None) -> None:
+    """Scaffold a status repository in DIRECTORY (default: here), which must be empty.
+
+    Writes statuspage.yaml, incidents/ with a commented example of each event type,
+    .gitignore, a GitHub Actions workflow that publishes to GitHub Pages, and a
+    README for the team. `check` and `build` pass in it at once.
+
+        statuspage init status && cd status && statuspage serve
+    """
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise click.BadParameter(
+            f"unknown time zone {timezone!r}", param_hint="--timezone"
+        ) from None
+    for path in init_repository(directory, _clock(now), zone):
+        click.echo(f"created {display_path(path)}")
+
+
+@cli.command("new")
+@click.argument("kind", type=click.Choice(["incident", "maintenance", "backup"]))
+@click.argument("title")
+@config_option
+@click.option(
+    "--component",
+    "components",
+    multiple=True,
+    metavar="ID",
+    help="An affected component (repeat for more).",
+)
+@click.option(
+    "--impact",
+    type=click.Choice(["none", "minor", "major", "critical"]),
+    help="Incident impact [default: minor].",
+)
+@click.option("--starts", metavar="TIME", help="Start of a maintenance or backup window.")
+@click.option(
+    "--duration", metavar="DURATION", help="Length of the window, e.g. 90m, 2h [default: 1h]."
+)
+@click.option(
+    "--repeat", metavar="RRULE", help="Repeat rule of a window, e.g. FREQ=WEEKLY;BYDAY=SU."
+)
+@click.option("--edit", is_flag=True, help="Open the new file in $EDITOR.")
+@now_option
+def new_command(
+    kind: str,
+    title: str,
+    config: Path,
+    components: tuple[str, ...],
+    impact: str | None,
+    starts: str | None,
+    duration: str | None,
+    repeat: str | None,
+    edit: bool,
+    now: datetime | None,
+) -> None:
+    """Write incidents/YYYY-MM-DD-slug.yaml for a new event and print its path.
+
+    Never overwrites: a taken name gets -2, -3, ... The file is validated before
+    it is written. Exit 1 on invalid input.
+
+        statuspage new incident "Email delays" --component email --impact minor
+        statuspage new maintenance "PHP upgrade" --component web \\
+            --starts 2030-01-05T02:00 --duration 2h
+    """
+    if not components:
+        raise click.UsageError("give at least one --component")
+    if kind != "incident" and starts is None:
+        raise click.UsageError(f"a {kind} needs --starts (and --duration, default 1h)")
+    request = NewEvent(kind, title, components, impact, starts, duration, repeat)
+    path = new_event(config, request, _clock(now))
+    click.echo(display_path(path))
+    if edit:
+        click.edit(filename=str(path))
+
+
+@cli.command("update")
+@click.argument("event_id", metavar="ID")
+@config_option
+@click.option(
+    "--status", required=True, help="The event's status now (e.g. identified, resolved, completed)."
+)
+@click.option("--message", required=True, help="What customers should know (Markdown).")
+@click.option("--next-update", metavar="TIME", help="When the next update is promised.")
+@click.option("--at", metavar="TIME", help="When this update was posted [default: now].")
+@now_option
+def update_command(
+    event_id: str,
+    config: Path,
+    status: str,
+    message: str,
+    next_update: str | None,
+    at: str | None,
+    now: datetime | None,
+) -> None:
+    """Append an update to incidents/ID.yaml, keeping its comments and layout.
+
+    The result is validated before it is written; the file is replaced
+    atomically. `--status resolved` closes an incident, `--status completed` a
+    window. Times without an offset are in the site's timezone; a time of day
+    alone (11:30) is today. Exit 1 if the update does not fit.
+
+        statuspage update 2026-11-20-slow-db --status identified \\
+            --message "A failing disk." --next-update 11:30
+    """
+    path = append_update(config, event_id, NewUpdate(status, message, at, next_update), _clock(now))
+    click.echo(f"updated {display_path(path)}")
 
 
 @cli.command("build")

@@ -103,7 +103,7 @@ def _duration(value: Any) -> timedelta:
 def _zone_name(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a path too long or a folder
         raise _custom_error(
             "timezone", f"unknown time zone '{value}'; use an IANA name such as Europe/Helsinki"
         ) from None

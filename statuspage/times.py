@@ -158,7 +158,32 @@ def parse_rule(text: str, start: datetime, zone: tzinfo) -> rrule:
         raise TimeError(
             "a window may repeat at most hourly: use FREQ=HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY"
         )
+    if not _any_day(names, wall_start):
+        raise TimeError(f"the RRULE '{text}' never happens (no day matches all its BY parts)")
     return rule
+
+
+_DAY_PARTS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY", "WKST")
+
+
+def _any_day(parts: dict[str, str], start: datetime) -> bool:
+    """Whether some day matches the rule's day filters.
+
+    dateutil searches an impossible rule (BYMONTH=2;BYMONTHDAY=30) period by period up
+    to the year 9999, seconds for an hourly one; a yearly rule with the same day
+    filters answers the same question in a few hundred steps.
+    """
+    filters = {name: parts[name] for name in _DAY_PARTS if name in parts}
+    if not filters.keys() & {"BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO"}:
+        return True
+    if "BYDAY" in filters:  # "+1SU" means the first Sunday of the period: a year here
+        filters["BYDAY"] = ",".join(day[-2:] for day in filters["BYDAY"].split(","))
+    yearly = ";".join(["FREQ=YEARLY", *(f"{name}={value}" for name, value in filters.items())])
+    try:
+        found = rrulestr(yearly, dtstart=start.replace(hour=0, minute=0, second=0)).after(start)
+    except (ValueError, TypeError):
+        return True  # let dateutil's own parse say what is wrong
+    return found is not None
 
 
 _PERIODS = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}

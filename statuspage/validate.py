@@ -71,6 +71,15 @@ def validate_sources(sources: Sources) -> Validated:
     return Validated(site, tuple(events), documents, tuple(sorted(problems)))
 
 
+def validate_document(document: Document, site: SiteConfig) -> Event:
+    """Validate one event file against a valid site; raise with its problems if any."""
+    problems: list[Problem] = []
+    event = _validate_event(document, site.zone, set(site.component_ids), problems)
+    if event is None or any(problem.is_error for problem in problems):
+        raise InvalidInputError(problems)
+    return event
+
+
 def require_valid(validated: Validated) -> tuple[SiteConfig, tuple[Event, ...]]:
     """Return the site and events, or raise with every problem if there is any error."""
     if validated.errors or validated.site is None:
@@ -88,7 +97,7 @@ def _context_for_events(
     zone: tzinfo = UTC
     try:
         zone = ZoneInfo(str(raw.get("timezone", "UTC")))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         pass
     components = raw.get("components")
     if not isinstance(components, list):
@@ -317,7 +326,9 @@ def _reference_problems(document: Document, known: set[str]) -> Iterator[Problem
             if name not in known:
                 loc: Loc = ("components", name)
                 yield document.problem(
-                    loc, f"components: unknown component '{name}'{_ref_hint(name, known)}", key=True
+                    loc,
+                    f"components: unknown component '{name}'{component_hint(name, known)}",
+                    key=True,
                 )
     elif isinstance(refs, list):
         seen: set[str] = set()
@@ -327,14 +338,15 @@ def _reference_problems(document: Document, known: set[str]) -> Iterator[Problem
             loc = ("components", index)
             if name not in known:
                 yield document.problem(
-                    loc, f"{_field(loc)}: unknown component '{name}'{_ref_hint(name, known)}"
+                    loc, f"{_field(loc)}: unknown component '{name}'{component_hint(name, known)}"
                 )
             elif name in seen:
                 yield document.problem(loc, f"{_field(loc)}: '{name}' is listed twice")
             seen.add(name)
 
 
-def _ref_hint(name: str, known: set[str]) -> str:
+def component_hint(name: str, known: set[str]) -> str:
+    """' (did you mean 'email'?)' for a component id that is not defined."""
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
     if close:
         return f" (did you mean '{close[0]}'?)"

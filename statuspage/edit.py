@@ -1,0 +1,244 @@
+"""`statuspage update`: append an update to an event file, keeping everything else as it is.
+
+PyYAML cannot keep comments, so the update is added as text after the last line of
+the file's `updates` list (found through the loader's marks), in the list's own
+indentation. The result is parsed and validated before it is written, and it must
+read back as the old data plus the new update; it is written to a temporary file,
+fsynced and renamed over the old one, under a lock (Lektor's atomic_open).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+
+from statuspage.errors import StatusPageError
+from statuspage.models import Incident, SiteConfig
+from statuspage.sources import (
+    EVENT_DIR,
+    EVENT_SUFFIX,
+    Document,
+    display_path,
+    load_sources,
+    parse_document,
+)
+from statuspage.times import local_iso, parse_time, resolve_now
+from statuspage.validate import require_valid, validate_document, validate_sources
+
+try:  # POSIX only; elsewhere two simultaneous updates are not guarded
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
+WINDOW_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "cancelled")
+_TOP_LEVEL_KEY = re.compile(r"^[^\s#-]")
+_TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
+
+
+class UpdateError(StatusPageError):
+    """The update cannot be added as asked; the file is unchanged."""
+
+
+@dataclass(frozen=True)
+class NewUpdate:
+    status: str
+    message: str
+    at: str | None = None
+    next_update: str | None = None
+
+
+def append_update(config_path: Path, event_id: str, request: NewUpdate, now: datetime) -> Path:
+    """Append an update to incidents/ID.yaml; return its path."""
+    sources = load_sources(config_path)
+    site, events = require_valid(validate_sources(sources))
+    path = sources.root / EVENT_DIR / f"{event_id}{EVENT_SUFFIX}"
+    event = next((e for e in events if e.id == event_id), None)
+    if event is None or not path.is_file():
+        raise UpdateError(f"no event '{event_id}' (expected {display_path(path)})")
+    allowed = INCIDENT_STATUSES if isinstance(event, Incident) else WINDOW_STATUSES
+    if request.status not in allowed:
+        kind = "an incident" if isinstance(event, Incident) else f"a {event.type}"
+        raise UpdateError(
+            f"'{request.status}' is not a status of {kind}; use one of: {', '.join(allowed)}"
+        )
+    with _locked(path):
+        old = path.read_text(encoding="utf-8")
+        document = parse_document(path, display_path(path), old.encode("utf-8"))
+        last = event.updates[-1].at if event.updates else None
+        entry = _entry(request, site.zone, resolve_now(now, site.zone), last)
+        new = _append(old, document, entry)
+        _verify(path, old, new, entry, site)
+        _replace(path, new)
+    return path
+
+
+def _entry(
+    request: NewUpdate, zone: tzinfo, now: datetime, last: datetime | None
+) -> dict[str, str]:
+    try:
+        at = _when(request.at, zone, now) if request.at else now.replace(second=0, microsecond=0)
+        promised = _when(request.next_update, zone, now) if request.next_update else None
+    except ValueError as error:
+        raise UpdateError(str(error)) from None
+    if last is not None and at < last:
+        raise UpdateError(
+            f"--at {local_iso(at, zone)} is before the last update "
+            f"({local_iso(last, zone)}); updates go oldest first"
+        )
+    if promised is not None and promised <= at:
+        raise UpdateError(
+            f"--next-update {local_iso(promised, zone)} is not after the update itself"
+        )
+    entry = {
+        "at": local_iso(at, zone),
+        "status": request.status,
+        "message": request.message.strip(),
+    }
+    if not entry["message"]:
+        raise UpdateError("--message must not be empty")
+    if promised is not None:
+        entry["next_update"] = local_iso(promised, zone)
+    return entry
+
+
+def _when(text: str, zone: tzinfo, now: datetime) -> datetime:
+    """A time from the command line; a time of day alone (11:30) is today in the site's zone."""
+    if _TIME_OF_DAY.match(text.strip()):
+        text = f"{now.astimezone(zone):%Y-%m-%d}T{text.strip()}"
+    return parse_time(text, zone)
+
+
+def _append(text: str, document: Document, entry: dict[str, str]) -> str:
+    """The file's text with `entry` added at the end of its updates list."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    updates = document.data.get("updates")
+    if updates is None:  # no updates yet: start the list at the end of the file
+        if "updates" in document.data:
+            raise UpdateError(
+                f"{document.display}: 'updates' is empty; write 'updates: []' or remove it"
+            )
+        return "".join(lines) + "updates:\n" + _render(entry, "  ")
+    if not isinstance(updates, list):
+        raise UpdateError(f"{document.display}: 'updates' is not a list")
+    key_line = document.marks.key_at(("updates",))[0] - 1
+    if not updates:  # `updates: []`: open the list where it is
+        lines[key_line] = re.sub(r"\s*\[\s*\]", "", lines[key_line], count=1)
+        return (
+            "".join(lines[: key_line + 1]) + _render(entry, "  ") + "".join(lines[key_line + 1 :])
+        )
+    first_line = document.marks.at(("updates", 0))[0] - 1
+    if first_line <= key_line:
+        raise UpdateError(
+            f"{document.display}: 'updates' is written inline; add this update by hand"
+        )
+    end = _end_of_block(lines, key_line)
+    item = _render(entry, _dash_indent(lines[first_line]))
+    return "".join(lines[:end]) + item + "".join(lines[end:])
+
+
+def _dash_indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" "))]
+
+
+def _end_of_block(lines: list[str], key_line: int) -> int:
+    """The line after the last content line of the top-level block that starts at key_line."""
+    end = key_line + 1
+    for index in range(key_line + 1, len(lines)):
+        line = lines[index]
+        if _TOP_LEVEL_KEY.match(line):
+            break
+        if line.strip() and not line.lstrip().startswith("#"):
+            end = index + 1
+    return end
+
+
+def _render(entry: dict[str, str], indent: str) -> str:
+    first = True
+    out = []
+    for key, value in entry.items():
+        prefix = f"{indent}- " if first else f"{indent}  "
+        out.append(f"{prefix}{key}: {_scalar(value, indent + '    ')}\n")
+        first = False
+    return "".join(out)
+
+
+def _scalar(value: str, indent: str) -> str:
+    """Write a value so that YAML reads back exactly it: plain when safe, else quoted or a block."""
+    if "\n" in value:
+        body = "".join(f"{indent}{line}\n" if line else "\n" for line in value.split("\n"))
+        return "|-\n" + body.rstrip("\n")
+    try:
+        if yaml.safe_load(f"key: {value}") == {"key": value}:
+            return value
+    except yaml.YAMLError:
+        pass
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _verify(path: Path, old: str, new: str, entry: dict[str, str], site: SiteConfig) -> None:
+    """The new text must validate and read as the old data plus exactly this update."""
+    before = yaml.safe_load(old)
+    after = yaml.safe_load(new)
+    expected = dict(before or {})
+    expected["updates"] = [*(expected.get("updates") or []), _as_loaded(entry)]
+    if _normalise(after) != _normalise(expected):
+        raise UpdateError(
+            f"{display_path(path)}: could not add the update without changing the rest "
+            "of the file; add it by hand"
+        )
+    validate_document(parse_document(path, display_path(path), new.encode("utf-8")), site)
+
+
+def _as_loaded(entry: dict[str, str]) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(_render(entry, ""))[0]
+    return loaded
+
+
+def _normalise(data: Any) -> Any:
+    return json.loads(json.dumps(data, default=str, sort_keys=True))
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the event file; refuse if another update holds it."""
+    with path.open("rb") as handle:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UpdateError(
+                    f"{display_path(path)} is being updated by another process; try again"
+                ) from None
+        yield
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write atomically: a temporary file beside it, fsync, rename."""
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    try:
+        handle: IO[str]
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

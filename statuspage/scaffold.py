@@ -1,0 +1,216 @@
+"""`statuspage init` and `statuspage new`: files from the package's commented templates.
+
+Nothing here overwrites: `init` refuses a non-empty directory and `new` picks the next
+free name (`-2`, `-3`, ...), creating it exclusively (MkDocs new.py, Pelican quickstart).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from importlib import resources
+from pathlib import Path
+
+from statuspage import __version__
+from statuspage.errors import StatusPageError
+from statuspage.sources import (
+    EVENT_DIR,
+    EVENT_SUFFIX,
+    display_path,
+    load_sources,
+    parse_document,
+)
+from statuspage.times import format_duration, local_iso, parse_duration, parse_time, resolve_now
+from statuspage.validate import (
+    component_hint,
+    require_valid,
+    validate_document,
+    validate_sources,
+)
+
+#: What `init` writes: package file -> path in the new repository.
+SCAFFOLD = {
+    "statuspage.yaml": "statuspage.yaml",
+    "README.md": "README.md",
+    "gitignore": ".gitignore",
+    "workflows/statuspage.yml": ".github/workflows/statuspage.yml",
+}
+_PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
+
+
+class ScaffoldError(StatusPageError):
+    """A file cannot be created as asked."""
+
+
+def _template(name: str) -> str:
+    return (resources.files("statuspage") / "scaffold" / name).read_text(encoding="utf-8")
+
+
+def _fill(text: str, values: Mapping[str, str]) -> str:
+    """Replace {{ name }} for the names given (the workflow's ${{ }} stays as it is)."""
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+def _minute(moment: datetime, zone: tzinfo) -> str:
+    return local_iso(moment.replace(second=0, microsecond=0), zone)
+
+
+def init_repository(directory: Path, now: datetime, zone: tzinfo) -> list[Path]:
+    """Scaffold a working status repository in `directory`, which must be empty or new."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise ScaffoldError(f"refusing to initialise {display_path(directory)}: it is not empty")
+    now = resolve_now(now, zone)
+    today = now.astimezone(zone).date()
+    started = now - timedelta(days=2, hours=1)
+    last_sunday = today - timedelta(days=(today.weekday() + 1) % 7 or 7)
+    maintenance = datetime.combine(today + timedelta(days=7), datetime.min.time())
+    values = {
+        "title": "Example status",
+        "timezone": getattr(zone, "key", "UTC"),
+        "version": __version__,
+        "started": _minute(started, zone),
+        "identified": _minute(started + timedelta(minutes=25), zone),
+        "promised": _minute(started + timedelta(hours=1, minutes=25), zone),
+        "resolved": _minute(started + timedelta(hours=1, minutes=10), zone),
+        "starts": f"{maintenance:%Y-%m-%d}T02:00",
+        "announced": _minute(now - timedelta(hours=1), zone),
+        "first_backup": f"{last_sunday:%Y-%m-%d}T03:00",
+    }
+    incident_day = started.astimezone(zone).date()
+    events = {
+        "incident.yaml": f"{incident_day:%Y-%m-%d}-slow-api-responses",
+        "maintenance.yaml": f"{maintenance:%Y-%m-%d}-database-upgrade",
+        "backup.yaml": "weekly-database-backup",
+    }
+    written = []
+    for source, target in SCAFFOLD.items():
+        written.append(_create(directory / target, _fill(_template(source), values)))
+    for source, event_id in events.items():
+        text = _fill(_template(f"incidents/{source}"), {**values, "id": event_id})
+        written.append(_create(directory / EVENT_DIR / f"{event_id}{EVENT_SUFFIX}", text))
+    (directory / "templates").mkdir(exist_ok=True)
+    return written
+
+
+def _create(path: Path, text: str) -> Path:
+    """Write a new file; never replace an existing one (O_EXCL)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    return path
+
+
+# --- statuspage new -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """What `statuspage new` was asked for."""
+
+    kind: str
+    title: str
+    components: tuple[str, ...]
+    impact: str | None = None
+    starts: str | None = None
+    duration: str | None = None
+    repeat: str | None = None
+
+
+def slugify(title: str) -> str:
+    """'PHP 8.4 upgrade on shared hosting!' -> 'php-8-4-upgrade-on-shared-hosting'."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:60].rstrip("-") or "event"
+
+
+def new_event(config_path: Path, request: NewEvent, now: datetime) -> Path:
+    """Write incidents/YYYY-MM-DD-slug.yaml for the request, validated; return its path."""
+    site, _ = require_valid(validate_sources(load_sources(config_path)))
+    for component in request.components:
+        if component not in site.component_ids:
+            hint = component_hint(component, set(site.component_ids))
+            raise ScaffoldError(f"unknown component '{component}'{hint}")
+    zone = site.zone
+    now = resolve_now(now, zone)
+    text, day = _event_text(request, now, zone)
+    directory = config_path.resolve().parent / EVENT_DIR
+    base = f"{day:%Y-%m-%d}-{slugify(request.title)}"
+    for number in range(1, 1000):
+        event_id = base if number == 1 else f"{base}-{number}"
+        path = directory / f"{event_id}{EVENT_SUFFIX}"
+        if path.exists():
+            continue
+        document = parse_document(path, display_path(path), text.encode("utf-8"))
+        validate_document(document, site)  # raises InvalidInputError, nothing written
+        try:
+            return _create(path, text)
+        except FileExistsError:
+            continue  # somebody else took the name just now
+    raise ScaffoldError(f"too many events named {base}")
+
+
+def _event_text(request: NewEvent, now: datetime, zone: tzinfo) -> tuple[str, date]:
+    at = _minute(now, zone)
+    values = {"title": _quoted(request.title), "at": at, "components": _flow(request.components)}
+    if request.kind == "incident":
+        values["impact"] = request.impact or "minor"
+        return _fill(_NEW["incident"], values), now.astimezone(zone).date()
+    if request.starts is None:
+        raise ScaffoldError(f"a {request.kind} needs --starts (and --duration)")
+    try:
+        starts = parse_time(request.starts, zone)
+        length = parse_duration(request.duration or "1h")
+    except ValueError as error:
+        raise ScaffoldError(str(error)) from None
+    values |= {
+        "kind": request.kind,
+        "starts": _minute(starts, zone),
+        "duration": format_duration(length),
+        "repeat": f"repeat: {request.repeat}\n" if request.repeat else "",
+    }
+    return _fill(_NEW["window"], values), starts.astimezone(zone).date()
+
+
+def _quoted(text: str) -> str:
+    """A YAML double-quoted scalar: JSON's string syntax is valid YAML."""
+    return json.dumps(" ".join(text.split()), ensure_ascii=False)
+
+
+def _flow(items: tuple[str, ...]) -> str:
+    return "[" + ", ".join(items) + "]"
+
+
+_NEW = {
+    "incident": """\
+# Post updates with `statuspage update ID --status S --message TEXT [--next-update T]`.
+type: incident
+title: {{ title }}
+impact: {{ impact }}          # none | minor | major | critical
+components: {{ components }}  # or map each id to a status: {id: partial_outage}
+updates:                   # oldest first; add more with `statuspage update`
+  - at: {{ at }}
+    status: investigating  # investigating | identified | monitoring | resolved
+    message: We are investigating reports of problems.
+# postmortem: |            # optional, Markdown
+#   ...
+""",
+    "window": """\
+type: {{ kind }}
+title: {{ title }}
+components: {{ components }}  # a list: under_maintenance (maintenance) or unchanged (backup)
+starts: {{ starts }}
+duration: {{ duration }}               # or: ends: <time>
+{{ repeat }}description: |
+  What customers will notice, in Markdown.
+updates:                   # scheduled | in_progress | verifying | completed | cancelled
+  - at: {{ at }}
+    status: scheduled      # announces it
+    message: Announced.
+""",
+}

@@ -57,7 +57,7 @@ def test_wheel_carries_theme_and_renders_the_same_site(tmp_path: Path) -> None:
     package = REPO_ROOT / "statuspage"
     needed = {
         str(path.relative_to(REPO_ROOT))
-        for folder in ("theme", "locale")
+        for folder in ("theme", "locale", "scaffold")
         for path in (package / folder).rglob("*")
         if path.is_file() and path.suffix != ".pot"
     }

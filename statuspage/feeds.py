@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from statuspage.i18n import LABELS, N_, Formatter, translations
 from statuspage.markdown import render_markdown
-from statuspage.models import Incident, Window
+from statuspage.models import Incident, IncidentUpdate, Window, WindowUpdate
 from statuspage.state import IncidentState, SiteState, WindowState
 
 #: How many entries a feed keeps (SPEC "The site": the latest 50).
@@ -69,47 +69,38 @@ class _Writer:
         return Markup('<p><a href="{}">{}</a></p>').format(url, title)
 
     def incident_items(self, incident: IncidentState) -> Iterable[FeedItem]:
-        event: Incident = incident.incident
-        url = self.page(event.id)
         impact = f" · {self.label('impact-' + incident.impact)}"
         for update in incident.updates:
-            html = (
-                render_markdown(update.message)
-                + self.facts(update.status, event.components, impact)
-                + self.link(url, event.title)
-            )
-            yield FeedItem(
-                id=_entry_id(url, update.at, update.status),
-                title=f"{self.label(update.status)}: {event.title}",
-                url=url,
-                html=str(html),
-                published=update.at,
-                components=tuple(event.components),
-            )
+            yield self._update_item(incident.incident, update, impact)
 
     def window_items(self, window: WindowState) -> Iterable[FeedItem]:
         event: Window = window.window
-        url = self.page(event.id)
         first = event.updates[0] if event.updates else None
         announcement = first if first is not None and first.status == "scheduled" else None
         if announcement is None or announcement.at <= self.state.now:
-            yield self._announcement(window, url, announcement.message if announcement else None)
+            message = announcement.message if announcement else None
+            yield self._announcement(window, self.page(event.id), message)
         for update in window.updates:
-            if update is announcement:
-                continue
-            html = (
-                render_markdown(update.message)
-                + self.facts(update.status, event.components)
-                + self.link(url, event.title)
-            )
-            yield FeedItem(
-                id=_entry_id(url, update.at, update.status),
-                title=f"{self.label(update.status)}: {event.title}",
-                url=url,
-                html=str(html),
-                published=update.at,
-                components=tuple(event.components),
-            )
+            if update is not announcement:
+                yield self._update_item(event, update)
+
+    def _update_item(
+        self, event: Incident | Window, update: IncidentUpdate | WindowUpdate, extra: str = ""
+    ) -> FeedItem:
+        url = self.page(event.id)
+        html = (
+            render_markdown(update.message)
+            + self.facts(update.status, event.components, extra)
+            + self.link(url, event.title)
+        )
+        return FeedItem(
+            id=_entry_id(url, update.at, update.status),
+            title=f"{self.label(update.status)}: {event.title}",
+            url=url,
+            html=str(html),
+            published=update.at,
+            components=tuple(event.components),
+        )
 
     def _announcement(self, window: WindowState, url: str, message: str | None) -> FeedItem:
         event = window.window

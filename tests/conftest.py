@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Iterator
 from datetime import datetime
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
+from statuspage.build import build
 from statuspage.check import check
 from statuspage.sources import load_sources
 from statuspage.state import SiteState, compute_state
@@ -35,6 +37,27 @@ components:
   - id: email
     name: Email
 """
+
+
+#: The moment the example repository is usually looked at (an email incident is open).
+EXAMPLE_NOW = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)
+
+
+def copy_example(directory: Path, language: str = "en") -> Path:
+    """Copy the example status repository into `directory`; return its statuspage.yaml."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "statuspage.yaml"
+    text = (REPO_ROOT / "statuspage.yaml").read_text(encoding="utf-8")
+    config.write_text(text.replace("language: en", f"language: {language}"), encoding="utf-8")
+    shutil.copytree(REPO_ROOT / "incidents", directory / "incidents")
+    return config
+
+
+def build_example(directory: Path, now: datetime = EXAMPLE_NOW, language: str = "en") -> Path:
+    """Copy the example repository into `directory` and build it at `now` into site/."""
+    config = copy_example(directory, language)
+    build(config, directory / "site", now)
+    return directory
 
 
 class Project:

@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from statuspage.build import build
-from tests.conftest import HELSINKI, REPO_ROOT
+from tests.conftest import HELSINKI, build_example
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -45,16 +44,7 @@ def _require(available: bool, what: str) -> None:
 
 
 def _build_example(directory: Path, language: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO_ROOT / "statuspage.yaml", directory)
-    shutil.copytree(REPO_ROOT / "incidents", directory / "incidents")
-    config = directory / "statuspage.yaml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace("language: en", f"language: {language}"),
-        encoding="utf-8",
-    )
-    build(config, directory / "site", NOW)
-    return directory / "site"
+    return build_example(directory, NOW, language) / "site"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

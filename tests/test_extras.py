@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from statuspage.build import build
-from tests.conftest import HELSINKI, REPO_ROOT
+from tests.conftest import HELSINKI, build_example, copy_example
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -19,10 +18,7 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    shutil.copy(REPO_ROOT / "statuspage.yaml", tmp_path)
-    shutil.copytree(REPO_ROOT / "incidents", tmp_path / "incidents")
-    build(tmp_path / "statuspage.yaml", tmp_path / "site", NOW)
-    return tmp_path / "site"
+    return build_example(tmp_path, NOW) / "site"
 
 
 def test_badge_says_the_status_in_words_and_colour(site: Path) -> None:
@@ -38,8 +34,7 @@ def test_badge_says_the_status_in_words_and_colour(site: Path) -> None:
 
 
 def test_badge_during_maintenance(tmp_path: Path) -> None:
-    shutil.copy(REPO_ROOT / "statuspage.yaml", tmp_path)
-    shutil.copytree(REPO_ROOT / "incidents", tmp_path / "incidents")
+    copy_example(tmp_path)
     # 2026-12-01 02:30: the PHP upgrade runs; without the open email incident, nothing else does.
     (tmp_path / "incidents" / "2026-11-23-delayed-outgoing-email.yaml").unlink()
     build(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import feedparser
 import pytest
 
 from statuspage.build import build
-from tests.conftest import FIXED_NOW, HELSINKI, REPO_ROOT, Project
+from tests.conftest import FIXED_NOW, HELSINKI, Project, build_example
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)
 FEEDS = ["feed.atom", "feed.rss", "history.atom", "history.rss"]
@@ -19,10 +18,7 @@ FEEDS = ["feed.atom", "feed.rss", "history.atom", "history.rss"]
 
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
-    shutil.copy(REPO_ROOT / "statuspage.yaml", tmp_path)
-    shutil.copytree(REPO_ROOT / "incidents", tmp_path / "incidents")
-    build(tmp_path / "statuspage.yaml", tmp_path / "site", NOW)
-    return tmp_path
+    return build_example(tmp_path, NOW)
 
 
 def parse(path: Path) -> feedparser.FeedParserDict:

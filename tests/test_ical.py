@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +11,7 @@ import pytest
 from dateutil.rrule import rrulestr
 
 from statuspage.build import build
-from tests.conftest import FIXED_NOW, HELSINKI, REPO_ROOT, Project
+from tests.conftest import FIXED_NOW, HELSINKI, Project, build_example
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)
 HOST = "status.kettu-hosting.example"
@@ -20,10 +19,7 @@ HOST = "status.kettu-hosting.example"
 
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
-    shutil.copy(REPO_ROOT / "statuspage.yaml", tmp_path)
-    shutil.copytree(REPO_ROOT / "incidents", tmp_path / "incidents")
-    build(tmp_path / "statuspage.yaml", tmp_path / "site", NOW)
-    return tmp_path
+    return build_example(tmp_path, NOW)
 
 
 def events(path: Path) -> dict[str, list[icalendar.Event]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import filecmp
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from statuspage.build import build
 from statuspage.cli import cli
 from statuspage.errors import InvalidInputError
 from statuspage.render import TemplateProblemError
-from tests.conftest import FIXED_NOW, HELSINKI, REPO_ROOT, Project
+from tests.conftest import FIXED_NOW, HELSINKI, Project, build_example
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)
 
@@ -23,10 +22,7 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """A copy of the example status repository, built at NOW into site/."""
-    shutil.copy(REPO_ROOT / "statuspage.yaml", tmp_path)
-    shutil.copytree(REPO_ROOT / "incidents", tmp_path / "incidents")
-    build(tmp_path / "statuspage.yaml", tmp_path / "site", NOW)
-    return tmp_path
+    return build_example(tmp_path, NOW)
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -189,13 +185,8 @@ def test_pages_link_to_feeds_and_need_no_third_party(example: Path) -> None:
 def test_languages_translate_and_set_direction(
     example: Path, language: str, banner: str, direction: str
 ) -> None:
-    config = example / "statuspage.yaml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace("language: en", f"language: {language}"),
-        encoding="utf-8",
-    )
-    build(config, example / "site", NOW)
-    page = soup(example / "site" / "index.html")
+    build_example(example / language, NOW, language)
+    page = soup(example / language / "site" / "index.html")
     assert page.html is not None
     assert page.html["lang"] == language
     assert page.html["dir"] == direction
@@ -203,12 +194,8 @@ def test_languages_translate_and_set_direction(
 
 
 def test_finnish_dates_are_written_the_finnish_way(example: Path) -> None:
-    config = example / "statuspage.yaml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace("language: en", "language: fi"), encoding="utf-8"
-    )
-    build(config, example / "site", NOW)
-    page = soup(example / "site" / "index.html")
+    build_example(example / "fi", NOW, "fi")
+    page = soup(example / "fi" / "site" / "index.html")
     updated = page.select_one("footer time")
     assert text(updated) == "23.11.2026 10.00 EET"
 

@@ -1,0 +1,636 @@
+"""`statuspage serve`: build into a temporary directory, serve it, rebuild on every change.
+
+MkDocs' `serve` scaled down (STYLE §8.7, issue 5): every good build is written by
+`build()` into a fresh directory under one temporary directory (never the user's
+`site/`), and the server switches to it in one step. The config is re-read on
+every rebuild. A failed rebuild prints its problems, keeps the last good build
+served and shows the problems on every page until they are fixed. Open pages
+reload themselves: HTML is served with a small script that listens on a
+server-sent-events endpoint; the files on disk never contain it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from urllib.parse import unquote
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
+
+from statuspage import __version__
+from statuspage.build import TEMPLATE_DIR, BuildReport, build
+from statuspage.errors import InvalidInputError, StatusPageError
+from statuspage.sources import EVENT_DIR, display_path
+from statuspage.times import TimeError
+
+TEMP_PREFIX = "statuspage-serve-"
+EVENTS_PATH = "/__statuspage/events"
+PROBLEMS_PATH = "/__statuspage/problems"
+#: An editor's save is several file events; rebuild once they have been quiet this long.
+DEBOUNCE = 0.15
+#: ...but do not wait longer than this for a burst to end.
+LONGEST_WAIT = 1.0
+#: A comment sent on the event stream this often, so dead clients are noticed.
+HEARTBEAT = 15.0
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".atom": "application/atom+xml",
+    ".rss": "application/rss+xml",
+    ".ics": "text/calendar; charset=utf-8",
+    ".xml": "application/xml",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
+#: File events that can change the sources; opening or reading a file (as a build does) cannot.
+CHANGES = frozenset({"created", "deleted", "modified", "moved", "closed"})
+_BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+_BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
+_OUTPUT_LOCK = threading.Lock()
+
+Echo = Callable[[str], None]
+
+
+def write_line(line: str) -> None:
+    """Write one line to stdout, flushed: the rebuild thread and the main thread both report."""
+    with _OUTPUT_LOCK:
+        try:
+            sys.stdout.write(line + "\n")
+        except UnicodeEncodeError:
+            encoding = sys.stdout.encoding or "ascii"
+            sys.stdout.write(line.encode(encoding, "backslashreplace").decode(encoding) + "\n")
+        sys.stdout.flush()
+
+
+# --- what is being served ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the server shows: the last good build, and the problems of the last rebuild."""
+
+    generation: int = 0
+    root: Path | None = None
+    #: One line per problem when the last rebuild failed; empty when it succeeded.
+    problems: tuple[str, ...] = ()
+    #: Tells pages of an earlier server process from this one's.
+    token: str = ""
+
+    @property
+    def build_id(self) -> str:
+        return f"{self.token}-{self.generation}"
+
+    def to_json(self) -> bytes:
+        data = {
+            "build": self.build_id,
+            "generation": self.generation,
+            "ok": not self.problems,
+            "problems": list(self.problems),
+        }
+        return json.dumps(data, ensure_ascii=False).encode()
+
+
+class LiveSite:
+    """The current snapshot, read by the request threads; event streams wait for new ones."""
+
+    def __init__(self) -> None:
+        self._snapshot = Snapshot(token=secrets.token_hex(4))
+        self._changed = threading.Condition()
+        self._closed = False
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def publish(self, snapshot: Snapshot) -> None:
+        with self._changed:
+            self._snapshot = snapshot
+            self._changed.notify_all()
+
+    def wait_after(self, generation: int, timeout: float) -> Snapshot | None:
+        """Wait up to `timeout` for a snapshot other than `generation`; None once closed."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._closed or self._snapshot.generation != generation, timeout
+            )
+            return None if self._closed else self._snapshot
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+
+# --- building ---------------------------------------------------------------------------
+
+
+class Builder:
+    """Build into a fresh directory under `workdir` and publish it, or publish the problems."""
+
+    def __init__(
+        self, config_path: Path, now: datetime | None, workdir: Path, live: LiveSite, echo: Echo
+    ) -> None:
+        self._config_path = config_path
+        self._now = now
+        self._workdir = workdir
+        self._live = live
+        self._echo = echo
+
+    def rebuild(self) -> None:
+        """Build once; never raise for anything the sources or templates can cause."""
+        started = time.monotonic()
+        previous = self._live.snapshot
+        generation = previous.generation + 1
+        target = self._workdir / f"build-{generation}"
+        # `now` None means the clock at each rebuild, so windows flip while serving (cli.py).
+        outcome = _attempt_build(self._config_path, target, self._now or datetime.now(UTC))
+        if isinstance(outcome, BuildReport):
+            for warning in outcome.warnings:
+                self._echo(str(warning))
+            self._live.publish(Snapshot(generation, target, (), previous.token))
+            self._prune(keep={target, previous.root})
+            elapsed = time.monotonic() - started
+            self._echo(f"Built {outcome.files} files in {elapsed:.2f} s.")
+            return
+        problems, summary = outcome
+        for line in problems:
+            self._echo(line)
+        self._live.publish(Snapshot(generation, previous.root, tuple(problems), previous.token))
+        still = "still serving the last good build" if previous.root else "showing the problems"
+        self._echo(f"Build failed: {summary}; {still} until it is fixed.")
+
+    def _prune(self, keep: set[Path | None]) -> None:
+        # The previous build stays for requests that are still reading from it.
+        for child in self._workdir.iterdir():
+            if child not in keep:
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def _attempt_build(
+    config_path: Path, target: Path, now: datetime
+) -> BuildReport | tuple[list[str], str]:
+    """The build's report, or its problems as lines and a one-line summary."""
+    try:
+        return build(config_path, target, now)
+    except InvalidInputError as error:
+        return [str(problem) for problem in error.problems], str(error)
+    except TimeError as error:
+        return [f"--now: {error}"], "bad --now"
+    except StatusPageError as error:
+        return [str(error)], "1 error"
+    except Exception as error:  # a dev server outlives its bugs; `build` shows the traceback
+        return [f"internal error: {type(error).__name__}: {error}"], "internal error"
+
+
+# --- watching ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourcePaths:
+    """The three places a change can come from (never the output directory: Lektor)."""
+
+    config: Path
+    incidents: Path
+    templates: Path
+
+    @classmethod
+    def beside(cls, config_path: Path) -> SourcePaths:
+        config = config_path.resolve()  # the sources are beside the real file (load_sources)
+        return cls(config, config.parent / EVENT_DIR, config.parent / TEMPLATE_DIR)
+
+    def affects_site(self, path: Path) -> bool:
+        """Whether a change at `path` can change the site."""
+        if path in (self.config, self.incidents, self.templates):
+            return True
+        if path.name.startswith(".") or path.name.endswith("~"):
+            return False  # editors' swap and backup files
+        if path.parent == self.incidents:
+            return path.suffix in (".yaml", ".yml")  # .yml is warned about
+        return path.is_relative_to(self.templates)
+
+
+class _SourceEvents(FileSystemEventHandler):
+    def __init__(self, sources: SourcePaths, poke: Callable[[], None]) -> None:
+        self._sources = sources
+        self._poke = poke
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type not in CHANGES:
+            return
+        if event.is_directory and event.event_type == "modified":
+            return  # a file event inside says what changed
+        paths = [Path(os.fsdecode(path)) for path in (event.src_path, event.dest_path) if path]
+        if any(self._sources.affects_site(path) for path in paths):
+            self._poke()
+
+
+class Watcher:
+    """Watch the config's directory (not recursively), incidents/ and templates/.
+
+    incidents/ and templates/ are watched once they exist; the config's
+    directory tells when they are created (or deleted and created again).
+    """
+
+    def __init__(self, sources: SourcePaths, poke: Callable[[], None]) -> None:
+        self._sources = sources
+        self._handler = _SourceEvents(sources, poke)
+        self._observer = Observer()
+        self._watches: dict[Path, tuple[ObservedWatch, int]] = {}
+        self._observer.schedule(self._handler, str(sources.config.parent), recursive=False)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Watch incidents/ and templates/ as they now are."""
+        for directory in (self._sources.incidents, self._sources.templates):
+            inode = _inode(directory)
+            current = self._watches.get(directory)
+            if current is not None and current[1] == inode:
+                continue
+            if current is not None:
+                with contextlib.suppress(KeyError):
+                    self._observer.unschedule(current[0])
+                del self._watches[directory]
+            if inode is not None:
+                watch = self._observer.schedule(self._handler, str(directory), recursive=True)
+                self._watches[directory] = (watch, inode)
+
+    def start(self) -> None:
+        self._observer.start()
+
+    def stop(self) -> None:
+        self._observer.stop()
+        if self._observer.is_alive():
+            self._observer.join(timeout=5)
+
+
+def _inode(directory: Path) -> int | None:
+    try:
+        status = directory.stat()
+    except OSError:
+        return None
+    return status.st_ino if directory.is_dir() else None
+
+
+class Debouncer:
+    """Run `action` in a thread once a burst of pokes has been quiet for `delay` seconds."""
+
+    def __init__(self, action: Callable[[], None], delay: float = DEBOUNCE) -> None:
+        self._action = action
+        self._delay = delay
+        self._pending = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="statuspage-rebuild", daemon=True)
+
+    def poke(self) -> None:
+        self._pending.set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 30) -> None:
+        """Stop, letting a running rebuild finish (its files go into the temp dir)."""
+        self._stopping.set()
+        self._pending.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            self._pending.wait()
+            if not self._settle():
+                return
+            self._action()
+
+    def _settle(self) -> bool:
+        """Wait until no poke came for `delay` (at most LONGEST_WAIT); False when stopping."""
+        deadline = time.monotonic() + LONGEST_WAIT
+        while True:
+            self._pending.clear()
+            if self._stopping.wait(self._delay):
+                return False
+            if not self._pending.is_set() or time.monotonic() >= deadline:
+                return True
+
+
+# --- answering requests -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A directory asked for without its trailing slash: relative links need the slash."""
+
+    location: str
+
+
+def locate(root: Path, url_path: str) -> Path | Redirect | None:
+    """The file inside `root` that `url_path` names, a redirect, or None for 404.
+
+    Directories serve their index.html and are never listed; `..`, `.`, empty
+    segments, hidden names, backslashes and NUL are refused in any encoding.
+    """
+    parts = _url_parts(url_path)
+    if parts is None:
+        return None
+    candidate = root.joinpath(*parts)
+    real_root = os.path.realpath(root)
+    if os.path.commonpath([real_root, os.path.realpath(candidate)]) != real_root:
+        return None
+    if candidate.is_dir():
+        index = candidate / "index.html"
+        if not index.is_file():
+            return None
+        return index if url_path.endswith("/") else Redirect(url_path + "/")
+    return candidate if candidate.is_file() else None
+
+
+def _url_parts(url_path: str) -> list[str] | None:
+    if not url_path.startswith("/"):
+        return None  # also the absolute form, http://host/...
+    try:
+        text = unquote(url_path, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if "\\" in text or "\x00" in text:
+        return None
+    parts = text[1:].split("/")
+    if parts[-1] == "":
+        parts.pop()  # a trailing slash names a directory
+    if any(part == "" or part.startswith(".") for part in parts):
+        return None  # //x, /./, /../ and hidden files such as the build marker
+    return parts
+
+
+def content_type(path: Path) -> str:
+    """The Content-Type a static host would send for `path`."""
+    return CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def decorate_html(page: bytes, snapshot: Snapshot) -> bytes:
+    """Add the reload script, and the problems banner when the last rebuild failed."""
+    text = page.decode("utf-8", errors="replace")
+    if snapshot.problems:
+        text = _insert(text, _BODY_OPEN, problems_banner(snapshot.problems), after=True)
+    text = _insert(text, _BODY_CLOSE, reload_script(snapshot), after=False)
+    return text.encode()
+
+
+def _insert(text: str, pattern: re.Pattern[str], snippet: str, *, after: bool) -> str:
+    matches = list(pattern.finditer(text))
+    if not matches:
+        return snippet + text if after else text + snippet
+    match = matches[0] if after else matches[-1]
+    at = match.end() if after else match.start()
+    return text[:at] + snippet + text[at:]
+
+
+def reload_script(snapshot: Snapshot) -> str:
+    """The script that reloads the page once the server has another build (serve mode only)."""
+    return f"""<script data-statuspage-serve>
+(function () {{
+  "use strict";
+  var shown = {json.dumps(snapshot.build_id)};
+  var events = new EventSource("{EVENTS_PATH}");
+  events.addEventListener("build", function (event) {{
+    if (JSON.parse(event.data).build !== shown) {{ events.close(); location.reload(); }}
+  }});
+}}());
+</script>
+"""
+
+
+def problems_banner(problems: tuple[str, ...]) -> str:
+    """A visible, announced list of the problems, styled inline to stand out on any theme."""
+    items = "".join(f"<li><code>{html.escape(line)}</code></li>" for line in problems)
+    return (
+        '<section id="statuspage-serve-problems" role="alert" '
+        'aria-labelledby="statuspage-serve-problems-title" style="margin:0;padding:1rem;'
+        "background:#fff4f4;color:#1f1f1f;border:4px solid #b3261e;"
+        'font:1rem/1.5 system-ui,sans-serif">'
+        '<h2 id="statuspage-serve-problems-title" style="margin:0 0 .5rem;font-size:1.25rem">'
+        "The last rebuild failed</h2>"
+        '<p style="margin:0 0 .5rem">This is the last good build. Fix these problems and save; '
+        "the page reloads by itself.</p>"
+        f'<ul style="margin:0;padding-inline-start:1.5rem">{items}</ul></section>\n'
+    )
+
+
+def problems_page(snapshot: Snapshot) -> bytes:
+    """The page served while there is no good build yet."""
+    page = (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>Build failed - statuspage serve</title>\n</head>\n<body>\n</body>\n</html>\n"
+    )
+    return decorate_html(page.encode(), snapshot)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], live: LiveSite) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.live = live
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = f"statuspage/{__version__}"
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._answer(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(with_body=False)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet: one line per rebuild is what the terminal is for (MkDocs)."""
+
+    def _answer(self, *, with_body: bool) -> None:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            path = self.path.split("?", 1)[0].split("#", 1)[0]
+            snapshot = self.server.live.snapshot
+            if path == EVENTS_PATH:
+                self._stream_events(with_body)
+            elif path == PROBLEMS_PATH:
+                self._send(HTTPStatus.OK, CONTENT_TYPES[".json"], snapshot.to_json(), with_body)
+            elif snapshot.root is None:
+                page = problems_page(snapshot)
+                self._send(HTTPStatus.SERVICE_UNAVAILABLE, CONTENT_TYPES[".html"], page, with_body)
+            else:
+                self._send_file(snapshot, snapshot.root, path, with_body)
+
+    def _send_file(self, snapshot: Snapshot, root: Path, path: str, with_body: bool) -> None:
+        found = locate(root, path)
+        if isinstance(found, Redirect):
+            self._send(HTTPStatus.MOVED_PERMANENTLY, "text/plain", b"", with_body, found.location)
+            return
+        status = HTTPStatus.OK
+        if found is None:
+            status, found = HTTPStatus.NOT_FOUND, root / "404.html"
+        try:
+            body = found.read_bytes()
+        except OSError:  # no 404.html, or a build pruned under our feet
+            self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"Not found\n", with_body)
+            return
+        kind = content_type(found)
+        if found.suffix == ".html":
+            body = decorate_html(body, snapshot)
+        self._send(status, kind, body, with_body)
+
+    def _send(
+        self, status: HTTPStatus, kind: str, body: bytes, with_body: bool, location: str = ""
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        if location:
+            self.send_header("Location", location)
+        self._common_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def _common_headers(self) -> None:
+        # Like the static hosts: widgets on other origins may read the site (SPEC "Commands").
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+
+    def _stream_events(self, with_body: bool) -> None:
+        """Send the current build at once, then one event per rebuild, and heartbeats."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self._common_headers()
+        if not with_body:
+            return
+        self.wfile.write(b"retry: 1000\n\n")
+        seen = -1
+        while (snapshot := self.server.live.wait_after(seen, HEARTBEAT)) is not None:
+            if snapshot.generation == seen:
+                self.wfile.write(b": heartbeat\n\n")
+            else:
+                seen = snapshot.generation
+                self.wfile.write(b"event: build\ndata: " + snapshot.to_json() + b"\n\n")
+            self.wfile.flush()
+
+
+# --- the command ------------------------------------------------------------------------
+
+
+def serve(
+    config_path: Path, host: str, port: int, now: datetime | None, *, echo: Echo = write_line
+) -> None:
+    """Build into a temporary directory, serve it and rebuild on changes until Ctrl-C."""
+    try:
+        # The signal handlers are restored after the clean-up, so a signal during it
+        # still ends as KeyboardInterrupt and every clean-up step still runs.
+        with _signals_interrupt(), contextlib.ExitStack() as cleanup:
+            workdir = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
+            cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)  # runs last
+            echo(f"Building into {workdir}")
+            _run(config_path, host, port, now, workdir, echo, cleanup)
+    except KeyboardInterrupt:
+        echo("Stopped.")
+
+
+def _run(
+    config_path: Path,
+    host: str,
+    port: int,
+    now: datetime | None,
+    workdir: Path,
+    echo: Echo,
+    cleanup: contextlib.ExitStack,
+) -> None:
+    live = LiveSite()
+    cleanup.callback(live.close)
+    server = _open_server(host, port, live)
+    cleanup.callback(server.server_close)
+    builder = Builder(config_path, now, workdir, live, echo)
+    sources = SourcePaths.beside(config_path)
+    watcher: Watcher | None = None
+
+    def rebuild() -> None:
+        if watcher is not None:
+            watcher.refresh()
+        builder.rebuild()
+
+    debouncer = Debouncer(rebuild)
+    watcher = _start_watching(sources, debouncer.poke)
+    cleanup.callback(watcher.stop)
+    builder.rebuild()
+    debouncer.start()
+    cleanup.callback(debouncer.stop)
+    echo(f"Serving on {_url(server)}")
+    echo(
+        f"Watching {display_path(sources.config)}, {EVENT_DIR}/ and {TEMPLATE_DIR}/; Ctrl-C stops."
+    )
+    server.serve_forever()
+
+
+def _open_server(host: str, port: int, live: LiveSite) -> _Server:
+    try:
+        return _Server((host, port), live)
+    except OSError as error:
+        raise StatusPageError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}"
+        ) from None
+
+
+def _start_watching(sources: SourcePaths, poke: Callable[[], None]) -> Watcher:
+    try:
+        watcher = Watcher(sources, poke)
+        watcher.start()
+    except OSError as error:
+        where = display_path(sources.config.parent)
+        raise StatusPageError(f"cannot watch {where}: {error.strerror or error}") from None
+    return watcher
+
+
+def _url(server: _Server) -> str:
+    host, port = server.server_address[:2]
+    shown = f"[{host!s}]" if ":" in str(host) else str(host)
+    return f"http://{shown}:{port}/"
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Make SIGINT and SIGTERM stop the server the same clean way (status 0, temp dir gone)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

@@ -1,7 +1,8 @@
 """The command line: each command resolves its options, calls one core function, prints.
 
 Exit status (SPEC "Commands"): 0 success, 1 invalid input, 2 usage error.
-This is the only module that imports click and the only one that reads the clock.
+This is the only module that imports click, and, but for `serve` (which rebuilds at
+the time of each change unless given --now), the only one that reads the clock.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from statuspage.edit import NewUpdate, append_update
 from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
 from statuspage.scaffold import NewEvent, init_repository, new_event
 from statuspage.schema import SCHEMAS
+from statuspage.serve import serve
 from statuspage.sources import display_path, load_sources
 from statuspage.state import compute_state
 from statuspage.terminal import format_status, status_json
@@ -288,6 +290,30 @@ def status_command(config: Path, now: datetime | None, as_json: bool) -> None:
         click.echo(
             format_status(state, lambda text, colour: click.style(text, fg=colour, bold=True))
         )
+
+
+@cli.command("serve")
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0: any free one).",
+)
+@now_option
+def serve_command(config: Path, host: str, port: int, now: datetime | None) -> None:
+    """Build, serve the site and rebuild on every change under the sources.
+
+    Builds into a temporary directory (never site/), watches statuspage.yaml,
+    incidents/ and templates/, and reloads open pages after each rebuild. A
+    broken file does not stop it: its problems are shown in the terminal and on
+    the page until fixed. Ctrl-C stops it.
+
+        statuspage serve --port 8000
+    """
+    serve(config, host, port, now)
 
 
 @cli.command("schema")

@@ -160,6 +160,10 @@ def parse_rule(text: str, start: datetime, zone: tzinfo) -> rrule:
         )
     if not _any_day(names, wall_start):
         raise TimeError(f"the RRULE '{text}' never happens (no day matches all its BY parts)")
+    try:
+        rule.after(wall_start, inc=True)  # dateutil only trips on some values (BYHOUR=25) here
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        raise TimeError(f"not a valid RRULE: '{text}' has a value out of range") from None
     return rule
 
 

@@ -59,7 +59,9 @@ settings.register_profile(
 _PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "")
 #: Applied to each test as a decorator, so that loading it changes no other test file.
 FUZZ = settings(
-    settings.get_profile(_PROFILE if _PROFILE.startswith("robustness") else "robustness")
+    settings.get_profile(
+        _PROFILE if _PROFILE in ("robustness", "robustness-long") else "robustness"
+    )
 )
 
 #: "never take more than a couple of seconds", per check() and per CLI run.

@@ -1,0 +1,480 @@
+"""`statuspage serve` as a user meets it: the real server in a subprocess on a free port.
+
+Every wait is bounded and every server is stopped in a `finally` (issue 5).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from statuspage.serve import EVENTS_PATH, PROBLEMS_PATH, Redirect, SourcePaths, locate
+from tests.conftest import Project
+
+NOW = "2026-11-23T10:00"
+#: The longest any step may take before the test fails (never a hang).
+WAIT = 5.0
+#: Issue 5: an edit shows on the page within 2 seconds.
+REBUILT_WITHIN = 2.0
+EVENT_ID = "2026-11-23-email"
+INCIDENT = """\
+    type: incident
+    title: {title}
+    impact: critical
+    components: [email]
+    updates:
+      - at: 2026-11-23T09:00
+        status: investigating
+        message: Nobody can send email.
+"""
+BROKEN_YAML = "type: incident\ntitle: [\n"
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+class Server:
+    """`statuspage serve --port 0` in a subprocess; a thread collects what it prints."""
+
+    def __init__(self, root: Path) -> None:
+        env = {name: value for name, value in os.environ.items() if name != "STATUSPAGE_NOW"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "statuspage", "serve", "--port", "0", "--now", NOW],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+        )
+        self.lines: list[str] = []
+        self._printed = threading.Condition()
+        self._ended = False
+        self._collector = threading.Thread(target=self._collect, daemon=True)
+        self._collector.start()
+        self.port = 0
+        self.workdir = Path()
+
+    def start(self) -> Server:
+        serving = self.wait_for_line(lambda line: line.startswith("Serving on http://127.0.0.1:"))
+        self.port = int(serving.rstrip("/").rsplit(":", 1)[1])
+        building = self.wait_for_line(lambda line: line.startswith("Building into "))
+        self.workdir = Path(building.removeprefix("Building into "))
+        return self
+
+    def _collect(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._printed:
+                self.lines.append(line.rstrip("\n"))
+                self._printed.notify_all()
+        with self._printed:
+            self._ended = True
+            self._printed.notify_all()
+
+    def wait_for_line(self, wanted: Callable[[str], bool], after: int = 0) -> str:
+        """The first line printed after the first `after` lines that is `wanted`."""
+        with self._printed:
+            self._printed.wait_for(
+                lambda: self._ended or any(map(wanted, self.lines[after:])), timeout=WAIT
+            )
+            found = [line for line in self.lines[after:] if wanted(line)]
+        if not found:
+            pytest.fail("not printed in time; the output was:\n" + "\n".join(self.lines))
+        return found[0]
+
+    def request(self, path: str, method: str = "GET") -> Response:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=WAIT)
+        try:
+            connection.request(method, path)
+            response = connection.getresponse()
+            return Response(response.status, response.headers, response.read())
+        finally:
+            connection.close()
+
+    def poll(self, path: str, done: Callable[[Response], bool], within: float = WAIT) -> Response:
+        """Request `path` until the response is `done`, for at most `within` seconds."""
+        deadline = time.monotonic() + within
+        while True:
+            response = self.request(path)
+            if done(response):
+                return response
+            if time.monotonic() > deadline:
+                pytest.fail(f"{path} not as expected within {within} s: {response.text[:500]}")
+            time.sleep(0.05)
+
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            return self.process.wait(WAIT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        finally:
+            self._collector.join(WAIT)
+            assert self.process.stdout is not None
+            self.process.stdout.close()
+
+    def printed(self) -> str:
+        with self._printed:
+            self._printed.wait_for(lambda: self._ended, timeout=WAIT)
+            return "\n".join(self.lines)
+
+
+@contextlib.contextmanager
+def running(root: Path) -> Iterator[Server]:
+    server = Server(root)
+    try:
+        yield server.start()
+    finally:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.stop()
+
+
+class EventStream:
+    """The server-sent events of `EVENTS_PATH`, parsed in a thread into a queue.
+
+    A plain socket, so that closing it also ends the reading thread.
+    """
+
+    def __init__(self, port: int) -> None:
+        self._socket = socket.create_connection(("127.0.0.1", port), timeout=WAIT * 2)
+        self._socket.sendall(f"GET {EVENTS_PATH} HTTP/1.0\r\n\r\n".encode())
+        self._stream = self._socket.makefile("rb")
+        self.head = self._read_head()
+        self.events: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read_head(self) -> list[str]:
+        head = []
+        while (line := self._stream.readline().decode("latin-1").rstrip("\r\n")) != "":
+            head.append(line)
+        return head
+
+    def _read(self) -> None:
+        kind, data = "message", ""
+        with contextlib.suppress(OSError, ValueError):
+            while line := self._stream.readline().decode("utf-8"):
+                if line.startswith("event: "):
+                    kind = line.removeprefix("event: ").strip()
+                elif line.startswith("data: "):
+                    data += line.removeprefix("data: ").strip()
+                elif line == "\n" and data:
+                    self.events.put((kind, json.loads(data)))
+                    kind, data = "message", ""
+
+    def next(self) -> tuple[str, dict[str, Any]]:
+        try:
+            return self.events.get(timeout=WAIT)
+        except queue.Empty:
+            pytest.fail(f"no event on {EVENTS_PATH} within {WAIT} s")
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._reader.join(WAIT)
+        self._stream.close()
+        self._socket.close()
+
+
+@pytest.fixture
+def server(project: Project) -> Iterator[Server]:
+    project.write_event(EVENT_ID, INCIDENT.format(title="Email is down"))
+    with running(project.root) as served:
+        yield served
+
+
+def test_serve_answers_get_and_head_like_a_static_host(server: Server) -> None:
+    page = server.request("/")
+    assert page.status == 200
+    assert "Email is down" in page.text
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert page.headers["Access-Control-Allow-Origin"] == "*"
+    assert page.headers["Cache-Control"] == "no-store"
+    head = server.request("/", method="HEAD")
+    assert (head.status, head.body) == (200, b"")
+    assert head.headers["Content-Length"] == str(len(page.body))
+    assert head.headers["Access-Control-Allow-Origin"] == "*"
+    event = server.request(f"/incidents/{EVENT_ID}/")
+    assert event.status == 200
+    assert "Nobody can send email." in event.text
+
+
+CONTENT_TYPES = {
+    "/feed.json": "application/json",
+    "/api/v2/summary.json": "application/json",
+    "/calendar.ics": "text/calendar",
+    "/feed.atom": "application/atom+xml",
+    "/history.rss": "application/rss+xml",
+    "/static/style.css": "text/css",
+    "/badge.svg": "image/svg+xml",
+}
+
+
+def test_serve_sends_content_type_by_extension(server: Server) -> None:
+    for path, kind in CONTENT_TYPES.items():
+        response = server.request(path, method="HEAD")
+        assert response.status == 200, path
+        assert response.headers["Content-Type"].split(";")[0] == kind, path
+
+
+def test_serve_redirects_directory_without_slash_and_serves_404_page(server: Server) -> None:
+    moved = server.request(f"/incidents/{EVENT_ID}?x=1")
+    assert moved.status == 301
+    assert moved.headers["Location"] == f"/incidents/{EVENT_ID}/"
+    missing = server.request("/no-such-page/")
+    assert missing.status == 404
+    assert missing.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_serve_injects_reload_script_only_into_served_html(server: Server) -> None:
+    served = server.request("/").text
+    assert "<script data-statuspage-serve>" in served
+    assert EVENTS_PATH in served
+    assert served.index("data-statuspage-serve") < served.rindex("</body>")
+    built = list(server.workdir.glob("build-*/index.html"))
+    assert len(built) == 1
+    assert "statuspage-serve" not in built[0].read_text(encoding="utf-8")
+    assert EVENTS_PATH not in built[0].read_text(encoding="utf-8")
+    feed = server.request("/feed.atom").body
+    assert feed == (built[0].parent / "feed.atom").read_bytes()
+
+
+def test_serve_never_writes_into_the_repository(server: Server, project: Project) -> None:
+    server.request("/")
+    assert not (project.root / "site").exists()
+    assert sorted(path.name for path in project.root.iterdir()) == ["incidents", "statuspage.yaml"]
+
+
+TRAVERSALS = [
+    "/../statuspage.yaml",
+    "/../build-1/index.html",
+    "/%2e%2e/build-1/index.html",
+    "/%2E%2E/%2e%2e/statuspage.yaml",
+    "/..%2fbuild-1/index.html",
+    "/static/..%2f..%2fbuild-1/index.html",
+    "/incidents/../../build-1/index.html",
+    "/./index.html",
+    "//etc/passwd",
+    "/\\..\\statuspage.yaml",
+    "/%5c..%5cstatuspage.yaml",
+    "/index.html%00.css",
+    "/%ff",
+    "/.statuspage-build",
+    "http://127.0.0.1/../build-1/index.html",
+]
+
+
+def test_serve_refuses_traversal(server: Server, project: Project) -> None:
+    assert (server.workdir / "build-1" / "index.html").is_file()  # the target exists
+    absolute = "/" + str(project.config_path)
+    for path in [*TRAVERSALS, absolute]:
+        response = server.request(path)
+        assert response.status == 404, path
+        assert b"components:" not in response.body, path
+
+
+def test_serve_lists_no_directory(server: Server) -> None:
+    for path in ["/static/", "/api/", "/api/v2/", "/incidents/", "/static", "/api/v2"]:
+        assert server.request(path).status == 404, path
+
+
+def test_serve_rebuilds_after_edit_and_sends_reload_event(server: Server, project: Project) -> None:
+    stream = EventStream(server.port)
+    try:
+        assert stream.head[0] == "HTTP/1.0 200 OK"
+        assert "Content-Type: text/event-stream; charset=utf-8" in stream.head
+        kind, first = stream.next()  # the current build, at once
+        assert (kind, first["generation"], first["ok"]) == ("build", 1, True)
+        project.write_event(EVENT_ID, INCIDENT.format(title="Outgoing email is delayed"))
+        page = server.poll(
+            f"/incidents/{EVENT_ID}/",
+            lambda response: "Outgoing email is delayed" in response.text,
+            within=REBUILT_WITHIN,
+        )
+        assert page.status == 200
+        kind, event = stream.next()
+        assert (kind, event["ok"], event["problems"]) == ("build", True, [])
+        assert event["generation"] > 1
+        assert event["build"] != first["build"]
+    finally:
+        stream.close()
+
+
+def test_serve_shows_problems_of_broken_file_until_fixed(server: Server, project: Project) -> None:
+    before = len(server.lines)
+    project.write_event(EVENT_ID, BROKEN_YAML)
+    failed = server.wait_for_line(lambda line: line.startswith("Build failed"), after=before)
+    assert failed == (
+        "Build failed: 1 error in 1 file; still serving the last good build until it is fixed."
+    )
+    problem = server.wait_for_line(lambda line: line.startswith("incidents/"), after=before)
+    assert problem.startswith(f"incidents/{EVENT_ID}.yaml:3:1: ")
+    page = server.poll("/", lambda response: "statuspage-serve-problems" in response.text)
+    assert page.status == 200
+    assert 'role="alert"' in page.text
+    assert problem in page.text
+    assert "Email is down" in page.text  # the last good build stays served
+    report = json.loads(server.request(PROBLEMS_PATH).body)
+    assert (report["ok"], report["problems"]) == (False, [problem])
+
+    project.write_event(EVENT_ID, INCIDENT.format(title="Email is back"))
+    fixed = server.poll("/", lambda response: "Email is back" in response.text)
+    assert "statuspage-serve-problems" not in fixed.text
+    assert json.loads(server.request(PROBLEMS_PATH).body)["ok"] is True
+
+
+def test_serve_escapes_problems_on_the_page(server: Server, project: Project) -> None:
+    project.write_event(
+        EVENT_ID, INCIDENT.format(title="Email is down") + '    "<em>oops</em>": 1\n'
+    )
+    page = server.poll("/", lambda response: "statuspage-serve-problems" in response.text)
+    assert "unknown field &#x27;&lt;em&gt;oops&lt;/em&gt;&#x27;" in page.text
+    assert "<em>oops</em>" not in page.text
+
+
+def test_serve_starts_with_a_broken_file_and_recovers(project: Project) -> None:
+    project.write_event(EVENT_ID, BROKEN_YAML)
+    with running(project.root) as server:
+        assert (
+            "Build failed: 1 error in 1 file; showing the problems until it is fixed."
+            in "\n".join(server.lines)
+        )
+        page = server.request("/")
+        assert page.status == 503
+        assert f"incidents/{EVENT_ID}.yaml:3:1: " in page.text
+        assert EVENTS_PATH in page.text
+        project.write_event(EVENT_ID, INCIDENT.format(title="Email is down"))
+        fixed = server.poll("/", lambda response: response.status == 200)
+        assert "Email is down" in fixed.text
+
+
+def test_serve_watches_templates_created_while_serving(server: Server, project: Project) -> None:
+    templates = project.root / "templates"
+    templates.mkdir()
+    (templates / "base.html").write_text(
+        '{% extends "!builtin/base.html" %}{% block head %}<meta name="x-test" content="one">'
+        "{% endblock %}",
+        encoding="utf-8",
+    )
+    server.poll("/", lambda response: 'content="one"' in response.text)
+    (templates / "base.html").write_text(
+        '{% extends "!builtin/base.html" %}{% block head %}<meta name="x-test" content="two">'
+        "{% endblock %}",
+        encoding="utf-8",
+    )
+    server.poll("/", lambda response: 'content="two"' in response.text)
+
+
+def test_serve_debounces_a_burst_of_writes(server: Server, project: Project) -> None:
+    before = len(server.lines)
+    for title in ("One", "Two", "Three", "Four", "Five"):
+        project.write_event(EVENT_ID, INCIDENT.format(title=title))
+    server.poll("/", lambda response: "Five" in response.text)
+    time.sleep(0.5)
+    rebuilds = [line for line in server.lines[before:] if line.startswith("Built ")]
+    assert 1 <= len(rebuilds) <= 2
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_serve_stops_cleanly_and_removes_its_temp_dir(
+    project: Project, sig: signal.Signals
+) -> None:
+    with running(project.root) as server:
+        assert server.workdir.is_dir()
+        assert server.stop(sig) == 0
+        output = server.printed()
+    assert output.splitlines()[-1] == "Stopped."
+    assert "Traceback" not in output
+    assert not server.workdir.exists()
+
+
+def test_serve_reports_a_port_in_use(project: Project) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "statuspage", "serve", "--port", str(port), "--now", NOW],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            timeout=WAIT * 2,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"Error: cannot listen on 127.0.0.1:{port}: " in result.stderr
+    workdir = Path(result.stdout.splitlines()[0].removeprefix("Building into "))
+    assert not workdir.exists()
+
+
+# --- in process: the pieces the server is made of ---------------------------------------
+
+
+def test_locate_serves_files_and_index_pages_only_inside_root(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    (root / "incidents" / "a").mkdir(parents=True)
+    (root / "index.html").write_text("home", encoding="utf-8")
+    (root / "incidents" / "a" / "index.html").write_text("a", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("secret", encoding="utf-8")
+    (root / "link.txt").symlink_to(tmp_path / "secret.txt")
+    assert locate(root, "/") == root / "index.html"
+    assert locate(root, "/incidents/a/") == root / "incidents" / "a" / "index.html"
+    assert locate(root, "/incidents/%61/") == root / "incidents" / "a" / "index.html"
+    assert locate(root, "/incidents/a") == Redirect("/incidents/a/")
+    assert locate(root, "/incidents/") is None  # no listing
+    assert locate(root, "/link.txt") is None  # a link out of the root
+    assert locate(root, "/../secret.txt") is None
+    assert locate(root, "/%2e%2e/secret.txt") is None
+    assert locate(root, "secret.txt") is None
+
+
+@pytest.mark.parametrize(
+    ("relative", "affects"),
+    [
+        ("statuspage.yaml", True),
+        ("incidents", True),
+        ("incidents/a.yaml", True),
+        ("incidents/a.yml", True),
+        ("incidents/.a.yaml.swp", False),
+        ("incidents/a.yaml~", False),
+        ("incidents/notes.txt", False),
+        ("templates", True),
+        ("templates/base.html", True),
+        ("templates/partials/x.html", True),
+        ("site/index.html", False),
+        ("README.md", False),
+        (".git/index", False),
+    ],
+)
+def test_source_paths_tell_which_changes_affect_the_site(
+    tmp_path: Path, relative: str, affects: bool
+) -> None:
+    sources = SourcePaths.beside(tmp_path / "statuspage.yaml")
+    assert sources.affects_site(tmp_path.resolve() / relative) is affects

@@ -1,0 +1,192 @@
+"""Benchmark: generate a realistic status repository of N events and time whole processes.
+
+    python benchmarks/bench.py                 # 10,000 events
+    python benchmarks/bench.py 1000 10000 50000
+    python benchmarks/bench.py --runs 5 10000
+
+For each N it writes the repository into a temporary directory (70 % incidents with
+3-6 updates, 25 % maintenance, a few repeating backups, 20 components in 4 groups,
+five years of history) and prints, for `statuspage check`, a full `statuspage build`
+(median of --runs) and one rebuild in `statuspage serve` after one event file
+changes: wall time, events per second and peak RSS; then the number and bytes of
+output files and index.html's size gzipped. Run on demand; never part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+GROUPS = ["Hosting", "Email", "Platform", "Network"]
+STATUSES = ["degraded_performance", "partial_outage", "major_outage"]
+WORDS = (
+    "database disk network latency queue relay cache node storage cluster backup "
+    "certificate router switch firewall mail web php dns api load balancer"
+).split()
+
+
+def generate(root: Path, count: int, seed: int = 7) -> None:
+    """Write statuspage.yaml and `count` event files under `root`."""
+    rng = random.Random(seed)
+    components = [(f"service-{n:02d}", GROUPS[n % 4]) for n in range(20)]
+    config = [
+        "title: Benchmark Hosting status",
+        "base_url: https://status.example.com/",
+        "timezone: Europe/Helsinki",
+        "components:",
+    ]
+    for component_id, group in components:
+        config += [f"  - id: {component_id}", f"    name: Service {component_id[-2:]}", f"    group: {group}"]
+    (root / "statuspage.yaml").write_text("\n".join(config) + "\n", encoding="utf-8")
+    events = root / "incidents"
+    events.mkdir()
+    start = NOW - timedelta(days=5 * 365)
+    span = int((NOW - start).total_seconds())
+    backups = max(1, count // 2000)
+    for n in range(count):
+        at = start + timedelta(seconds=rng.randrange(span))
+        title = " ".join(rng.choice(WORDS) for _ in range(4)).capitalize()
+        picked = rng.sample(components, rng.randint(1, 3))
+        if n < backups:
+            text = _backup(n, picked)
+        elif rng.random() < 0.74:
+            text = _incident(rng, title, picked, at)
+        else:
+            text = _maintenance(rng, title, picked, at)
+        (events / f"{at:%Y-%m-%d}-event-{n:06d}.yaml").write_text(text, encoding="utf-8")
+
+
+def _incident(rng: random.Random, title: str, picked: list[tuple[str, str]], at: datetime) -> str:
+    lines = ["type: incident", f"title: {title}", f"impact: {rng.choice(['minor', 'major', 'critical'])}", "components:"]
+    lines += [f"  {component_id}: {rng.choice(STATUSES)}" for component_id, _ in picked]
+    lines.append("updates:")
+    steps = ["investigating", "identified", "monitoring", "resolved"]
+    count = rng.randint(3, 6)
+    flow = [*steps[: min(count - 1, 3)], *["monitoring"] * max(0, count - 4), "resolved"][-count:]
+    for status in flow:
+        at += timedelta(minutes=rng.randint(5, 90))
+        lines += [
+            f"  - at: {at:%Y-%m-%dT%H:%M:%SZ}",
+            f"    status: {status}",
+            f"    message: The {rng.choice(WORDS)} {rng.choice(WORDS)} is being looked at; "
+            f"**{rng.choice(WORDS)}** affected for some customers.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _maintenance(rng: random.Random, title: str, picked: list[tuple[str, str]], at: datetime) -> str:
+    components = ", ".join(component_id for component_id, _ in picked)
+    return (
+        f"type: maintenance\ntitle: {title}\ncomponents: [{components}]\n"
+        f"starts: {at:%Y-%m-%dT%H:00:00Z}\nduration: {rng.choice(['30m', '1h', '2h', '4h'])}\n"
+        f"description: Planned work on the {rng.choice(WORDS)}.\n"
+        f"updates:\n  - at: {at - timedelta(days=7):%Y-%m-%dT%H:%M:%SZ}\n    status: scheduled\n"
+        "    message: Announced.\n"
+    )
+
+
+def _backup(n: int, picked: list[tuple[str, str]]) -> str:
+    component_id = picked[0][0]
+    return (
+        f"type: backup\ntitle: Weekly backup {n}\ncomponents:\n  {component_id}: degraded_performance\n"
+        f"starts: 2022-01-0{1 + n % 7}T02:00\nduration: 2h\nrepeat: FREQ=WEEKLY\n"
+    )
+
+
+def timed(args: list[str], cwd: Path) -> tuple[float, float]:
+    """Run a command; return (wall seconds, peak RSS of the child in MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) / 1024  # ru_maxrss is in KB on Linux
+
+
+def statuspage(*args: str) -> list[str]:
+    return [sys.executable, "-m", "statuspage", *args, "--now", NOW.isoformat()]
+
+
+def serve_rebuild(root: Path) -> float:
+    """Seconds from changing one event file to the server's 'Built' line."""
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "statuspage", "serve", "--port", "0", "--now", NOW.isoformat()],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:
+            if line.startswith("Watching"):
+                break
+        target = sorted((root / "incidents").glob("*-event-*.yaml"))[-1]
+        started = time.perf_counter()
+        target.write_text(target.read_text(encoding="utf-8").replace("Announced.", "Announced again."), encoding="utf-8")
+        os.utime(target)
+        for line in process.stdout:
+            if line.startswith("Built"):
+                reported = re.search(r"in ([0-9.]+) s", line)
+                return float(reported.group(1)) if reported else time.perf_counter() - started
+        return float("nan")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def measure(count: int, runs: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="statuspage-bench-") as directory:
+        root = Path(directory)
+        generate(root, count)
+        check_time, check_rss = timed(statuspage("check"), root)
+        builds = []
+        build_rss = 0.0
+        for _ in range(runs):
+            shutil.rmtree(root / "site", ignore_errors=True)
+            elapsed, rss = timed(statuspage("build"), root)
+            builds.append(elapsed)
+            build_rss = max(build_rss, rss)
+        build_time = statistics.median(builds)
+        files = [p for p in (root / "site").rglob("*") if p.is_file()]
+        total = sum(p.stat().st_size for p in files)
+        index = (root / "site" / "index.html").read_bytes()
+        rebuild = serve_rebuild(root)
+        print(f"events: {count:,}")
+        print(f"  check        {check_time:7.2f} s  {count / check_time:9,.0f} events/s  peak RSS {check_rss:6.0f} MB")
+        print(
+            f"  build        {build_time:7.2f} s  {count / build_time:9,.0f} events/s  peak RSS {build_rss:6.0f} MB"
+            f"  (median of {runs}: {', '.join(f'{b:.2f}' for b in builds)})"
+        )
+        print(f"  serve rebuild{rebuild:7.2f} s  after one event file changed")
+        print(f"  output       {len(files):,} files, {total / 1e6:.1f} MB")
+        print(f"  index.html   {len(index) / 1024:.1f} KB, {len(gzip.compress(index, 9)) / 1024:.1f} KB gzipped")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("counts", nargs="*", type=int, default=[10_000])
+    parser.add_argument("--runs", type=int, default=3, help="builds per size (median)")
+    arguments = parser.parse_args()
+    print(f"python {sys.version.split()[0]} on {os.uname().machine}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
+    for count in arguments.counts:
+        measure(count, arguments.runs)
+
+
+if __name__ == "__main__":
+    main()

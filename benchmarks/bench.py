@@ -49,7 +49,11 @@ def generate(root: Path, count: int, seed: int = 7) -> None:
         "components:",
     ]
     for component_id, group in components:
-        config += [f"  - id: {component_id}", f"    name: Service {component_id[-2:]}", f"    group: {group}"]
+        config += [
+            f"  - id: {component_id}",
+            f"    name: Service {component_id[-2:]}",
+            f"    group: {group}",
+        ]
     (root / "statuspage.yaml").write_text("\n".join(config) + "\n", encoding="utf-8")
     events = root / "incidents"
     events.mkdir()
@@ -70,7 +74,12 @@ def generate(root: Path, count: int, seed: int = 7) -> None:
 
 
 def _incident(rng: random.Random, title: str, picked: list[tuple[str, str]], at: datetime) -> str:
-    lines = ["type: incident", f"title: {title}", f"impact: {rng.choice(['minor', 'major', 'critical'])}", "components:"]
+    lines = [
+        "type: incident",
+        f"title: {title}",
+        f"impact: {rng.choice(['minor', 'major', 'critical'])}",
+        "components:",
+    ]
     lines += [f"  {component_id}: {rng.choice(STATUSES)}" for component_id, _ in picked]
     lines.append("updates:")
     steps = ["investigating", "identified", "monitoring", "resolved"]
@@ -87,7 +96,9 @@ def _incident(rng: random.Random, title: str, picked: list[tuple[str, str]], at:
     return "\n".join(lines) + "\n"
 
 
-def _maintenance(rng: random.Random, title: str, picked: list[tuple[str, str]], at: datetime) -> str:
+def _maintenance(
+    rng: random.Random, title: str, picked: list[tuple[str, str]], at: datetime
+) -> str:
     components = ", ".join(component_id for component_id, _ in picked)
     return (
         f"type: maintenance\ntitle: {title}\ncomponents: [{components}]\n"
@@ -125,7 +136,17 @@ def statuspage(*args: str) -> list[str]:
 def serve_rebuild(root: Path) -> float:
     """Seconds from changing one event file to the server's 'Built' line."""
     process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "statuspage", "serve", "--port", "0", "--now", NOW.isoformat()],
+        [
+            sys.executable,
+            "-u",
+            "-m",
+            "statuspage",
+            "serve",
+            "--port",
+            "0",
+            "--now",
+            NOW.isoformat(),
+        ],
         cwd=root,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -138,7 +159,10 @@ def serve_rebuild(root: Path) -> float:
                 break
         target = sorted((root / "incidents").glob("*-event-*.yaml"))[-1]
         started = time.perf_counter()
-        target.write_text(target.read_text(encoding="utf-8").replace("Announced.", "Announced again."), encoding="utf-8")
+        target.write_text(
+            target.read_text(encoding="utf-8").replace("Announced.", "Announced again."),
+            encoding="utf-8",
+        )
         os.utime(target)
         for line in process.stdout:
             if line.startswith("Built"):
@@ -168,14 +192,18 @@ def measure(count: int, runs: int) -> None:
         index = (root / "site" / "index.html").read_bytes()
         rebuild = serve_rebuild(root)
         print(f"events: {count:,}")
-        print(f"  check        {check_time:7.2f} s  {count / check_time:9,.0f} events/s  peak RSS {check_rss:6.0f} MB")
+        print(
+            f"  check        {check_time:7.2f} s  {count / check_time:9,.0f} events/s  peak RSS {check_rss:6.0f} MB"
+        )
         print(
             f"  build        {build_time:7.2f} s  {count / build_time:9,.0f} events/s  peak RSS {build_rss:6.0f} MB"
             f"  (median of {runs}: {', '.join(f'{b:.2f}' for b in builds)})"
         )
         print(f"  serve rebuild{rebuild:7.2f} s  after one event file changed")
         print(f"  output       {len(files):,} files, {total / 1e6:.1f} MB")
-        print(f"  index.html   {len(index) / 1024:.1f} KB, {len(gzip.compress(index, 9)) / 1024:.1f} KB gzipped")
+        print(
+            f"  index.html   {len(index) / 1024:.1f} KB, {len(gzip.compress(index, 9)) / 1024:.1f} KB gzipped"
+        )
 
 
 def main() -> None:
@@ -183,7 +211,9 @@ def main() -> None:
     parser.add_argument("counts", nargs="*", type=int, default=[10_000])
     parser.add_argument("--runs", type=int, default=3, help="builds per size (median)")
     arguments = parser.parse_args()
-    print(f"python {sys.version.split()[0]} on {os.uname().machine}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
+    print(
+        f"python {sys.version.split()[0]} on {os.uname().machine}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}"
+    )
     for count in arguments.counts:
         measure(count, arguments.runs)
 

@@ -13,12 +13,10 @@ from statuspage.feeds import render_feeds
 from statuspage.ical import render_calendars
 from statuspage.output import check_output_dir, write_site
 from statuspage.render import make_environment, render_site
-from statuspage.sources import EVENT_DIR, load_sources
+from statuspage.sources import EVENT_DIR, TEMPLATE_DIR, load_sources
 from statuspage.state import compute_state
 from statuspage.times import resolve_now
 from statuspage.validate import require_valid, validate_sources
-
-TEMPLATE_DIR = "templates"
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,29 @@ def _custom_error(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, "{message}", {"message": message})
 
 
+#: Ids become folder names in the site: short, and never a name Windows reserves.
+MAX_ID_LENGTH = 100
+_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
+)
+
+
+def id_problem(text: str) -> str | None:
+    """Why `text` cannot be an id, beyond its pattern, or None."""
+    if len(text) > MAX_ID_LENGTH:
+        return f"an id may be at most {MAX_ID_LENGTH} characters, got {len(text)}"
+    if text in _RESERVED:
+        return f"'{text}' is a reserved file name on Windows; choose another id"
+    return None
+
+
+def _portable_id(value: str) -> str:
+    problem = id_problem(value)
+    if problem is not None:
+        raise _custom_error("id", problem)
+    return value
+
+
 def _time(value: Any, info: ValidationInfo) -> datetime:
     if isinstance(value, datetime):
         return value
@@ -161,9 +184,21 @@ Duration = Annotated[
         }
     ),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _one_line(value: str) -> str:
+    if any(char in value for char in "\r\n\x85\u2028\u2029"):
+        raise _custom_error("one_line", "must be one line of text")
+    return value
+
+
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_one_line)
+]
+# Required Markdown, any number of lines.
+Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Markdown = Annotated[str, Field(description="Markdown (CommonMark); raw HTML is not rendered")]
-Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN), AfterValidator(_portable_id)]
 Url = Annotated[str, AfterValidator(_absolute_url), Field(json_schema_extra={"format": "uri"})]
 
 
@@ -228,7 +263,7 @@ ComponentRefs = Annotated[
 
 class _Update(_Model):
     at: Time = Field(description="When this update was posted")
-    message: Text = Field(description="Markdown")
+    message: Body = Field(description="Markdown")
     next_update: Time | None = Field(default=None, description="When the next update is promised")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -98,11 +99,26 @@ def init_repository(directory: Path, now: datetime, zone: tzinfo) -> list[Path]:
 
 
 def _create(path: Path, text: str) -> Path:
-    """Write a new file; never replace an existing one (O_EXCL)."""
+    """Write a new file whole or not at all, never replacing one (FileExistsError)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        try:
+            os.link(temporary, path)  # atomic, and fails if the name is taken
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: exclusive create instead
+            with open(path, "x", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+    finally:
+        os.unlink(temporary)
     return path
 
 

@@ -38,9 +38,9 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
 from statuspage import __version__
-from statuspage.build import TEMPLATE_DIR, BuildReport, build
+from statuspage.build import BuildReport, build
 from statuspage.errors import InvalidInputError, StatusPageError
-from statuspage.sources import EVENT_DIR, display_path
+from statuspage.sources import EVENT_DIR, TEMPLATE_DIR, display_path
 from statuspage.times import TimeError
 
 TEMP_PREFIX = "statuspage-serve-"

@@ -23,6 +23,9 @@ Loc = tuple[str | int, ...]
 Position = tuple[int, int]
 
 EVENT_DIR = "incidents"
+TEMPLATE_DIR = "templates"
+#: No status file is this big; a larger one is refused before it is read (issue 7).
+MAX_FILE_BYTES = 2_000_000
 EVENT_SUFFIX = ".yaml"
 
 # A document may not expand, through aliases, to more nodes than this: the
@@ -116,18 +119,42 @@ def load_sources(config_path: Path) -> Sources:
     problems: list[Problem] = []
     config = _load_or_report(config_path, problems)
     events = []
-    for path in _event_files(root / EVENT_DIR, problems):
+    for path in _event_files(root, problems):
         document = _load_or_report(path, problems)
         if document is not None:
             events.append(document)
+    problems.extend(_outside_links(root, root / TEMPLATE_DIR))
     return Sources(root, config, tuple(events), tuple(problems))
 
 
-def _event_files(directory: Path, problems: list[Problem]) -> Iterator[Path]:
+def _outside_links(root: Path, directory: Path) -> Iterator[Problem]:
+    """Symbolic links under `directory` that lead out of the repository (issue 7, "paths")."""
+    if directory.is_dir():
+        for path in [directory, *directory.rglob("*")]:
+            if _leads_out(root, path):
+                yield _link_problem(path)
+
+
+def _leads_out(root: Path, path: Path) -> bool:
+    return path.is_symlink() and not path.resolve().is_relative_to(root)
+
+
+def _link_problem(path: Path) -> Problem:
+    return Problem(display_path(path), 1, 1, "a symbolic link out of the repository is not allowed")
+
+
+def _event_files(root: Path, problems: list[Problem]) -> Iterator[Path]:
+    directory = root / EVENT_DIR
     if not directory.is_dir():
+        return
+    if _leads_out(root, directory):
+        problems.append(_link_problem(directory))
         return
     for path in sorted(directory.iterdir()):
         if path.name.startswith(".") or not path.is_file():
+            continue
+        if _leads_out(root, path):
+            problems.append(_link_problem(path))
             continue
         if path.suffix == EVENT_SUFFIX:
             yield path
@@ -146,6 +173,18 @@ def _event_files(directory: Path, problems: list[Problem]) -> Iterator[Path]:
 def _load_or_report(path: Path, problems: list[Problem]) -> Document | None:
     shown = display_path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    1,
+                    f"the file is {size / 1e6:.1f} MB; a source file may be at most "
+                    f"{MAX_FILE_BYTES // 1_000_000} MB",
+                )
+            )
+            return None
         raw = path.read_bytes()
     except FileNotFoundError:
         problems.append(Problem(shown, 1, 1, "file not found"))
@@ -179,6 +218,8 @@ def parse_document(path: Path, shown: str, raw: bytes) -> Document:
         raise LoadError(
             line, column, f"the control character U+{ord(found.group()):04X} is not allowed"
         )
+    if _may_nest_deeper_than(text, MAX_DEPTH):
+        _check_depth(text)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -197,6 +238,47 @@ def parse_document(path: Path, shown: str, raw: bytes) -> Document:
     marks = Marks()
     data = _Builder(loader, marks).build(node)
     return Document(path, shown, data, marks)
+
+
+def _may_nest_deeper_than(text: str, limit: int) -> bool:
+    """A cheap bound on nesting: every level needs indentation, a "- " or a bracket."""
+    brackets = text.count("[") + text.count("{")
+    deepest = max(
+        (len(line) - len(line.lstrip(" ")) + line.count("- ") for line in text.splitlines()),
+        default=0,
+    )
+    return brackets + deepest > limit
+
+
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting from the parser's events, before anything recursive sees it.
+
+    libyaml's parser keeps its own stack, but composing nodes recurses, and
+    100,000 levels crash the process (issue 7, "resource limits").
+    """
+    loader = _Loader(text)
+    depth = -1  # the document's own collection is level 0, as _Builder counts
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, column = (
+                        (event.start_mark.line, event.start_mark.column)
+                        if event.start_mark
+                        else (0, 0)
+                    )
+                    raise LoadError(
+                        line + 1,
+                        column + 1,
+                        f"nesting deeper than {MAX_DEPTH} levels is not allowed",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # composing reports it with its position
+    finally:
+        loader.dispose()
 
 
 def _decode(raw: bytes) -> str:

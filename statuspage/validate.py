@@ -30,6 +30,7 @@ from statuspage.models import (
     SiteConfig,
     Window,
     describe_value,
+    id_problem,
 )
 from statuspage.sources import Document, Loc, Sources
 from statuspage.times import local_iso
@@ -118,6 +119,8 @@ def _validate_event(
                 f"{_ID} (rename the file)",
             )
         )
+    elif (reason := id_problem(event_id)) is not None:
+        problems.append(document.problem((), f"the file name is not a valid event id: {reason}"))
     data = document.data
     if not isinstance(data, dict):
         problems.append(

@@ -860,6 +860,20 @@ KNOWN_CRASH_INPUTS = [
         ).encode(),
         id="event-hourly-rule-never-matching",
     ),
+    # dateutil raised TypeError from inside the rule for an hour out of range.
+    pytest.param(
+        None,
+        _WINDOW.format(starts="2026-01-01T00:00", repeat="FREQ=HOURLY;BYHOUR=25").encode(),
+        id="event-rrule-hour-out-of-range",
+    ),
+    # A daily rule that never matches was searched day by day to the year 9999.
+    pytest.param(
+        None,
+        _WINDOW.format(
+            starts="2026-01-01T00:00", repeat="FREQ=DAILY;BYMONTH=4;BYMONTHDAY=31"
+        ).encode(),
+        id="event-daily-rule-never-matching",
+    ),
     # Invalid UTF-8 is positioned by counting only \n, YAML also breaks lines at \r and NEL.
     pytest.param(None, b"\r\x80", id="event-invalid-utf8-after-cr"),
     pytest.param(b"\xc2\x85\x80", None, id="config-invalid-utf8-after-nel"),

@@ -18,13 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal, NotRequired, TypedDict
 
-from statuspage.models import ComponentStatus, Impact
+from statuspage.models import COMPONENT_STATUSES, ComponentStatus, Impact
 from statuspage.state import (
     ACTIVE_INCIDENT,
     ACTIVE_WINDOW,
@@ -34,6 +34,7 @@ from statuspage.state import (
     Segment,
     SiteState,
     WindowState,
+    repeat_numbers,
     worst_status,
 )
 
@@ -233,20 +234,27 @@ def _collect(
 
 def _sweep(stretches: Iterable[Stretch]) -> tuple[list[datetime], list[ComponentStatus]]:
     """The moments the worst status among the stretches changes, and the status from then on."""
-    deltas: dict[datetime, Counter[ComponentStatus]] = defaultdict(Counter)
+    # Statuses by rank, best to worst: counts[rank] is how many stretches are in that status.
+    rank = {status: index for index, status in enumerate(COMPONENT_STATUSES)}
+    deltas: dict[datetime, list[tuple[int, int]]] = defaultdict(list)
     for start, end, status in stretches:
-        deltas[start][status] += 1
+        deltas[start].append((rank[status], 1))
         if end is not None:
-            deltas[end][status] -= 1
-    counts: Counter[ComponentStatus] = Counter()
+            deltas[end].append((rank[status], -1))
+    counts = [0] * len(COMPONENT_STATUSES)
+    worst_first = range(len(COMPONENT_STATUSES) - 1, -1, -1)
     moments: list[datetime] = []
     statuses: list[ComponentStatus] = []
+    previous: ComponentStatus = "operational"
     for moment in sorted(deltas):
-        counts.update(deltas[moment])
-        status = worst_status(key for key, count in counts.items() if count > 0)
-        if status != (statuses[-1] if statuses else "operational"):
+        for index, change in deltas[moment]:
+            counts[index] += change
+        worst = next((index for index in worst_first if counts[index] > 0), 0)
+        status = COMPONENT_STATUSES[worst]  # operational when none is in any
+        if status != previous:
             moments.append(moment)
             statuses.append(status)
+            previous = status
     return moments, statuses
 
 
@@ -306,10 +314,20 @@ def api_documents(state: SiteState) -> dict[str, dict[str, object]]:
     page = _page(context)
     components = _components(context)
     context = replace(context, leaves=_leaves(state, components), names=_names(state))
-    incidents = [_incident(context, item) for item in _by_start(state.incidents)]
+    # Only the latest incidents are listed, and the open ones summarised: the rest of a long
+    # history is never written out (its status is the state's; "postmortem" is a resolved one).
+    ranked = _by_start(state.incidents)
+    shown = {
+        index: _incident(context, item)
+        for index, item in enumerate(ranked)
+        if index < LIST_LIMIT or item.status in ACTIVE_INCIDENT
+    }
+    incidents = [shown[index] for index in range(min(LIST_LIMIT, len(ranked)))]
     windows = [_maintenance(context, *item) for item in _planned(state)]
     status: StatusJSON = {"indicator": state.indicator, "description": state.description}
-    unresolved = [item for item in incidents if item["status"] in ACTIVE_INCIDENT]
+    unresolved = [
+        shown[index] for index, item in enumerate(ranked) if item.status in ACTIVE_INCIDENT
+    ]
     current = [item for item in windows if item["status"] in SUMMARY_WINDOWS]
     return {
         "summary.json": {
@@ -469,15 +487,25 @@ def _updates(
     """The updates newest first; of two at one moment, the one written later first."""
     component_ids = set(components)
     order = sorted(range(len(posts)), key=lambda index: (posts[index].at, index), reverse=True)
-    return [_update(context, parent_id, event_id, posts[index], component_ids) for index in order]
+    repeats = repeat_numbers((post.at, post.status) for post in posts)
+    return [
+        _update(context, parent_id, event_id, posts[index], repeats[index], component_ids)
+        for index in order
+    ]
 
 
 def _update(
-    context: _Context, parent_id: str, event_id: str, post: _Post, component_ids: set[str]
+    context: _Context,
+    parent_id: str,
+    event_id: str,
+    post: _Post,
+    repeat: int,
+    component_ids: set[str],
 ) -> UpdateJSON:
     at = timestamp(post.at)
+    repeated = (str(repeat),) if repeat else ()  # ids of updates without repeats stay as they were
     return {
-        "id": make_id("update", event_id, at, post.status),
+        "id": make_id("update", event_id, at, post.status, *repeated),
         "status": post.status,
         "body": post.body,
         "incident_id": parent_id,

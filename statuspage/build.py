@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +31,25 @@ class BuildReport:
     warnings: tuple[Problem, ...]
 
 
+#: While a build runs, the cycle collector waits for this many new objects instead of 700.
+#: A build keeps hundreds of thousands of objects alive (the model, the state, the pages)
+#: and makes little cyclic garbage; at the default, a sixth of its time went to collections
+#: that walk everything alive and free next to nothing.
+GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cycle collector less often for the duration; the thresholds are restored."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], GC_THRESHOLD), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+@fewer_collections()
 def build(config_path: Path, output_dir: Path, now: datetime) -> BuildReport:
     """Render the site for `now` into `output_dir`, or change nothing."""
     sources = load_sources(config_path)  # stage 1

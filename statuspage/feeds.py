@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
+from itertools import islice
 
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup
@@ -19,7 +21,7 @@ from markupsafe import Markup
 from statuspage.i18n import LABELS, N_, Formatter, translations
 from statuspage.markdown import render_markdown
 from statuspage.models import Incident, IncidentUpdate, Window, WindowUpdate
-from statuspage.state import IncidentState, SiteState, WindowState
+from statuspage.state import IncidentState, SiteState, WindowState, repeat_numbers
 
 #: How many entries a feed keeps (SPEC "The site": the latest 50).
 FEED_LENGTH = 50
@@ -31,14 +33,22 @@ _SCHEDULE = N_("When")
 
 @dataclass(frozen=True)
 class FeedItem:
-    """One thing a subscriber is told: an update, or a window being announced."""
+    """One thing a subscriber is told: an update, or a window being announced.
+
+    Its HTML is written when first asked for: a site has an item per update ever posted,
+    and the feeds show only the latest ones.
+    """
 
     id: str
     title: str
     url: str
-    html: str
     published: datetime
     components: tuple[str, ...]
+    write_html: Callable[[], str] = field(repr=False, compare=False)
+
+    @cached_property
+    def html(self) -> str:
+        return self.write_html()
 
 
 class _Writer:
@@ -50,12 +60,16 @@ class _Writer:
         self._ = translations(state.site.language).gettext
         self.formatter = Formatter(state.site.language, state.site.zone)
         self.names = {c.component.id: c.component.name for c in state.components}
+        self._labels: dict[str, str] = {}
 
     def page(self, event_id: str) -> str:
         return f"{self.base}incidents/{event_id}/"
 
     def label(self, key: str) -> str:
-        return self._(LABELS.get(key, key))
+        text = self._labels.get(key)
+        if text is None:
+            text = self._labels[key] = self._(LABELS.get(key, key))
+        return text
 
     def facts(self, status: str, components: Iterable[str], extra: str = "") -> Markup:
         affected = ", ".join(self.names[c] for c in components if c in self.names)
@@ -70,8 +84,12 @@ class _Writer:
 
     def incident_items(self, incident: IncidentState) -> Iterable[FeedItem]:
         impact = f" · {self.label('impact-' + incident.impact)}"
-        for update in incident.updates:
-            yield self._update_item(incident.incident, update, impact)
+        event = incident.incident
+        url, components = self.page(event.id), tuple(event.components)
+        updates = incident.updates
+        repeats = repeat_numbers((update.at, update.status) for update in updates)
+        for update, repeat in zip(updates, repeats, strict=True):
+            yield self._update_item(event, url, components, update, repeat, impact)
 
     def window_items(self, window: WindowState) -> Iterable[FeedItem]:
         event: Window = window.window
@@ -80,26 +98,37 @@ class _Writer:
         if announcement is None or announcement.at <= self.state.now:
             message = announcement.message if announcement else None
             yield self._announcement(window, self.page(event.id), message)
-        for update in window.updates:
+        url, components = self.page(event.id), tuple(event.components)
+        updates = window.updates
+        repeats = repeat_numbers((update.at, update.status) for update in updates)
+        for update, repeat in zip(updates, repeats, strict=True):
             if update is not announcement:
-                yield self._update_item(event, update)
+                yield self._update_item(event, url, components, update, repeat)
 
     def _update_item(
-        self, event: Incident | Window, update: IncidentUpdate | WindowUpdate, extra: str = ""
+        self,
+        event: Incident | Window,
+        url: str,
+        components: tuple[str, ...],
+        update: IncidentUpdate | WindowUpdate,
+        repeat: int,
+        extra: str = "",
     ) -> FeedItem:
-        url = self.page(event.id)
-        html = (
-            render_markdown(update.message)
-            + self.facts(update.status, event.components, extra)
-            + self.link(url, event.title)
-        )
+        def write_html() -> str:
+            html = (
+                render_markdown(update.message)
+                + self.facts(update.status, event.components, extra)
+                + self.link(url, event.title)
+            )
+            return str(html)
+
         return FeedItem(
-            id=_entry_id(url, update.at, update.status),
+            id=_entry_id(url, update.at, update.status, repeat),
             title=f"{self.label(update.status)}: {event.title}",
             url=url,
-            html=str(html),
             published=update.at,
-            components=tuple(event.components),
+            components=components,
+            write_html=write_html,
         )
 
     def _announcement(self, window: WindowState, url: str, message: str | None) -> FeedItem:
@@ -107,30 +136,36 @@ class _Writer:
         # Announced with its first update (`statuspage new` writes a `scheduled` one), or at
         # the latest when it starts.
         published = min(event.updates[0].at, event.starts) if event.updates else event.starts
-        if window.recurring and event.repeat is not None:
-            when = f"{self.formatter.rule(event.repeat)}, {self.formatter.moment(event.starts)}"
-        else:
-            start, end = event.starts, event.starts + event.length
-            when = f"{self.formatter.moment(start)} \N{EN DASH} {self.formatter.moment(end)}"
-        html = (
-            Markup("<p><strong>{}:</strong> {}</p>").format(self._(_SCHEDULE), when)
-            + render_markdown(event.description)
-            + render_markdown(message)
-            + self.facts("scheduled", event.components)
-            + self.link(url, event.title)
-        )
+
+        def write_html() -> str:
+            if window.recurring and event.repeat is not None:
+                when = f"{self.formatter.rule(event.repeat)}, {self.formatter.moment(event.starts)}"
+            else:
+                start, end = event.starts, event.starts + event.length
+                when = f"{self.formatter.moment(start)} \N{EN DASH} {self.formatter.moment(end)}"
+            html = (
+                Markup("<p><strong>{}:</strong> {}</p>").format(self._(_SCHEDULE), when)
+                + render_markdown(event.description)
+                + render_markdown(message)
+                + self.facts("scheduled", event.components)
+                + self.link(url, event.title)
+            )
+            return str(html)
+
         return FeedItem(
             id=f"{url}#announced",
             title=f"{self.label(event.type)}: {event.title}",
             url=url,
-            html=str(html),
             published=published,
             components=tuple(event.components),
+            write_html=write_html,
         )
 
 
-def _entry_id(url: str, at: datetime, status: str) -> str:
-    return f"{url}#{at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{status}"
+def _entry_id(url: str, at: datetime, status: str, repeat: int) -> str:
+    """`URL#20261120T080200Z-investigating`, and `-2`, `-3` for repeats of both."""
+    suffix = f"-{repeat + 1}" if repeat else ""
+    return f"{url}#{at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{status}{suffix}"
 
 
 def feed_items(state: SiteState) -> list[FeedItem]:
@@ -158,7 +193,9 @@ def render_feeds(state: SiteState) -> dict[str, bytes]:
         "history.rss": _rss(state, latest, "history.rss"),
     }
     for component in site.components:
-        mine = [item for item in items if component.id in item.components][:FEED_LENGTH]
+        mine = list(
+            islice((item for item in items if component.id in item.components), FEED_LENGTH)
+        )
         path = f"components/{component.id}/feed.atom"
         outputs[path] = _atom(state, mine, path, f"{site.title}: {component.name}")
     return outputs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from datetime import date, datetime, timedelta, tzinfo
 from importlib import resources
 
@@ -88,6 +89,21 @@ class Formatter:
         self.locale = Locale.parse(language)
         self.zone = zone
         self._ = translations(language).gettext
+        # Memos: a site shows the same moments, days and lengths on many pages (the event's
+        # own page, its component's page, the month's page, the feeds). Each result depends
+        # only on its key, so the memos change no output.
+        self._moments: dict[tuple[datetime, timedelta | None], str] = {}
+        self._times: dict[tuple[int, ...], str] = {}
+        self._days: dict[date, str] = {}
+        self._durations: dict[int, str] = {}
+        self._percents: dict[float, str] = {}
+        self._pattern = str(self.locale.datetime_formats["medium"])
+        # The short time of the shipped languages shows hours and minutes ('h:mm a', 'H.mm'):
+        # then that is all a time's text depends on. Any other field: the whole time of day.
+        fields = {
+            name[0] for name in re.findall(r"%\((\w+)\)", self.locale.time_formats["short"].format)
+        }
+        self._minutes_only = fields <= set("hHKkma")
 
     def iso(self, moment: datetime | date) -> str:
         """ISO 8601 for `datetime` attributes, with the site's offset."""
@@ -97,9 +113,21 @@ class Formatter:
 
     def moment(self, moment: datetime) -> str:
         """'Nov 23, 2026, 10:00 AM EET': date, time and the zone's abbreviation."""
+        if moment.tzinfo is None:  # no instant to key on; never the case for the model's times
+            return self._moment(moment)
+        # The text depends only on the instant. Equal aware datetimes are the same instant,
+        # except two readings of one wall-clock time in a zone (fold): the offset tells them apart.
+        key = (moment, moment.utcoffset())
+        text = self._moments.get(key)
+        if text is None:
+            text = self._moments[key] = self._moment(moment)
+        return text
+
+    def _moment(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone)
-        pattern = str(self.locale.datetime_formats["medium"])
-        text = pattern.replace("{1}", self.day(local)).replace("{0}", self._time(local))
+        text = self._pattern.replace("{1}", self._day(local.date())).replace(
+            "{0}", self._time(local)
+        )
         return f"{text} {local.tzname()}"
 
     def clock(self, moment: datetime) -> str:
@@ -108,12 +136,27 @@ class Formatter:
         return f"{self._time(local)} {local.tzname()}"
 
     def _time(self, local: datetime) -> str:
-        return format_time(local, "short", tzinfo=self.zone, locale=self.locale)
+        # Babel formats the time of day alone (it takes `local.timetz()`), so that is the key.
+        if self._minutes_only:
+            key: tuple[int, ...] = (local.hour, local.minute)
+        else:
+            key = (local.hour, local.minute, local.second, local.microsecond, local.fold)
+        text = self._times.get(key)
+        if text is None:
+            text = format_time(local, "short", tzinfo=self.zone, locale=self.locale)
+            self._times[key] = text
+        return text
 
     def day(self, day: date | datetime) -> str:
         if isinstance(day, datetime):
             day = day.astimezone(self.zone).date()
-        return format_date(day, "medium", locale=self.locale)
+        return self._day(day)
+
+    def _day(self, day: date) -> str:
+        text = self._days.get(day)
+        if text is None:
+            text = self._days[day] = format_date(day, "medium", locale=self.locale)
+        return text
 
     def long_day(self, day: date) -> str:
         return format_date(day, "full", locale=self.locale)
@@ -124,6 +167,12 @@ class Formatter:
     def duration(self, length: timedelta) -> str:
         """'2 hr, 5 min': whole days, hours and minutes."""
         minutes = max(int(length.total_seconds() // 60), 0)
+        text = self._durations.get(minutes)
+        if text is None:
+            text = self._durations[minutes] = self._duration(minutes)
+        return text
+
+    def _duration(self, minutes: int) -> str:
         days, rest = divmod(minutes, 24 * 60)
         hours, minutes = divmod(rest, 60)
         parts = [
@@ -144,8 +193,11 @@ class Formatter:
 
     def percent(self, share: float) -> str:
         """An uptime share with two decimals: '99.85 %' in the language's way."""
-        number = format_decimal(share * 100, format="0.00", locale=self.locale)
-        return self._("%(number)s%%") % {"number": number}
+        text = self._percents.get(share)
+        if text is None or not share:  # 0.0 == -0.0, and Babel writes a sign on the latter
+            number = format_decimal(share * 100, format="0.00", locale=self.locale)
+            text = self._percents[share] = self._("%(number)s%%") % {"number": number}
+        return text
 
     def rule(self, rule: str) -> str:
         """A repeat rule in words: 'Every week on Sunday'."""

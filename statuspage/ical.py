@@ -8,10 +8,11 @@ RECURRENCE-ID and STATUS:CANCELLED. UIDs come from the event id, so they are sta
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event, vRecur, vText
+from icalendar import Calendar, Event, Timezone, vRecur, vText
 
 from statuspage.feeds import AFFECTED
 from statuspage.i18n import LABELS, translations
@@ -20,22 +21,63 @@ from statuspage.times import parse_rule_parts, wall_to_utc
 
 #: How often subscribed calendar apps should fetch the calendar again.
 REFRESH = timedelta(minutes=15)
+_END = b"END:VCALENDAR\r\n"
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A window's VEVENTs, written once for calendar.ics and its components' calendars."""
+
+    ical: bytes
+    tzids: frozenset[str]
 
 
 def render_calendars(state: SiteState) -> dict[str, bytes]:
-    """calendar.ics, and components/ID/calendar.ics for each component."""
+    """calendar.ics, and components/ID/calendar.ics for each component.
+
+    Each is what icalendar writes for a Calendar of the windows' VEVENTs and the
+    VTIMEZONEs they need (Calendar.add_missing_timezones); the VEVENTs and VTIMEZONEs
+    are written once each and joined, as every window is in several calendars.
+    """
     site = state.site
-    outputs = {"calendar.ics": _calendar(state, state.windows, site.title)}
+    windows = sorted(state.windows, key=lambda w: w.window.id)
+    written = {window.window.id: _write(state, window) for window in windows}
+    zones: dict[str, bytes | None] = {}
+    outputs = {
+        "calendar.ics": _calendar(state, [written[w.window.id] for w in windows], site.title, zones)
+    }
     for component in site.components:
-        mine = [window for window in state.windows if component.id in window.window.components]
+        mine = [written[w.window.id] for w in windows if component.id in w.window.components]
         outputs[f"components/{component.id}/calendar.ics"] = _calendar(
-            state, mine, f"{site.title}: {component.name}"
+            state, mine, f"{site.title}: {component.name}", zones
         )
     return outputs
 
 
+def _write(state: SiteState, window: WindowState) -> _Written:
+    holder = Calendar()
+    for event in _events(state, window):
+        holder.add_component(event)
+    ical = b"".join(bytes(event.to_ical()) for event in holder.subcomponents)
+    return _Written(ical, frozenset(holder.get_used_tzids()))
+
+
+def _timezone(tzid: str, zones: dict[str, bytes | None]) -> bytes | None:
+    """A VTIMEZONE as Calendar.add_missing_timezones makes it (None: a zone it does not know)."""
+    if tzid not in zones:
+        try:
+            zone = Timezone.from_tzid(
+                tzid, first_date=Timezone.DEFAULT_FIRST_DATE, last_date=Timezone.DEFAULT_LAST_DATE
+            )
+        except ValueError:
+            zones[tzid] = None
+        else:
+            zones[tzid] = bytes(zone.to_ical())
+    return zones[tzid]
+
+
 def _calendar(
-    state: SiteState, windows: tuple[WindowState, ...] | list[WindowState], name: str
+    state: SiteState, windows: list[_Written], name: str, zones: dict[str, bytes | None]
 ) -> bytes:
     site = state.site
     calendar = Calendar()
@@ -47,11 +89,21 @@ def _calendar(
     calendar.add("x-wr-timezone", site.timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT15M")
-    for window in sorted(windows, key=lambda w: w.window.id):
-        for event in _events(state, window):
-            calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return bytes(calendar.to_ical())
+    head = bytes(calendar.to_ical())
+    if not head.endswith(_END):
+        raise AssertionError("icalendar ends a calendar with END:VCALENDAR")
+    used = calendar.get_used_tzids().union(*(window.tzids for window in windows)) - {"UTC"}
+    # Every time is in the site's zone, so this is one zone (or none): icalendar's own order,
+    # a set's, only ever mattered for more.
+    timezones = [_timezone(tzid, zones) for tzid in sorted(used)]
+    return b"".join(
+        [
+            head[: -len(_END)],
+            *(zone for zone in timezones if zone is not None),
+            *(window.ical for window in windows),
+            _END,
+        ]
+    )
 
 
 def _events(state: SiteState, window: WindowState) -> list[Event]:
@@ -86,24 +138,38 @@ def _events(state: SiteState, window: WindowState) -> list[Event]:
         event.add("categories", [gettext(LABELS[source.type])])
         event.add("status", status)
         event.add("transp", "TRANSPARENT")
-        event.add("dtstart", start.astimezone(site.zone))
+        event.add("dtstart", start)
         return event
 
     if source.repeat is None:
-        event = vevent(source.starts, "CANCELLED" if window.status == "cancelled" else "CONFIRMED")
-        event.add("dtend", (source.starts + source.length).astimezone(site.zone))
+        status = "CANCELLED" if window.status == "cancelled" else "CONFIRMED"
+        event = vevent(_one_off(source.starts, site.zone), status)
+        event.add("dtend", _one_off(source.starts + source.length, site.zone))
         return [event]
-    series = vevent(source.starts, "CONFIRMED")
+    # In the site's zone, so that the rule keeps the wall-clock time across DST changes.
+    series = vevent(source.starts.astimezone(site.zone), "CONFIRMED")
     series.add("duration", source.length)
     series.add("rrule", _rule(source.repeat, site.zone))
     events = [series]
     for occurrence in window.occurrences:
         if occurrence.status_at(state.now) == "cancelled" and occurrence.start > source.starts:
-            cancelled = vevent(occurrence.start, "CANCELLED")
+            cancelled = vevent(occurrence.start.astimezone(site.zone), "CANCELLED")
             cancelled.add("recurrence-id", occurrence.start.astimezone(site.zone))
             cancelled.add("duration", source.length)
             events.append(cancelled)
     return events
+
+
+def _one_off(moment: datetime, zone: tzinfo) -> datetime:
+    """A one-off window's start or end: in the site's zone, or in UTC where that is unclear.
+
+    A TZID time that happens twice (the hour repeated when the clocks go back) means the
+    first of the two (RFC 5545, 3.3.5): the second one is written in UTC instead.
+    """
+    local = moment.astimezone(zone)
+    if local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset():
+        return moment.astimezone(UTC)
+    return local
 
 
 def _rule(text: str, zone: tzinfo) -> vRecur:

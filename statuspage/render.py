@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import traceback
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,11 +25,14 @@ from jinja2 import (
     PrefixLoader,
     StrictUndefined,
     TemplateError,
+    pass_eval_context,
 )
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
 from statuspage import __version__
 from statuspage.errors import StatusPageError
-from statuspage.i18n import LABELS, RTL, Formatter, translations
+from statuspage.i18n import LABELS, N_, RTL, Formatter, translations
 from statuspage.markdown import render_markdown
 from statuspage.state import IncidentState, SiteState, WindowState
 from statuspage.times import midnight
@@ -69,19 +72,14 @@ class EventEntry:
     kind: str
     start: datetime
     end: datetime | None
+    # The event's id and title, read once: lists show them thousands of times.
+    id: str = field(init=False)
+    title: str = field(init=False)
 
-    @property
-    def id(self) -> str:
-        return (
-            self.state.incident.id
-            if isinstance(self.state, IncidentState)
-            else self.state.window.id
-        )
-
-    @property
-    def title(self) -> str:
+    def __post_init__(self) -> None:
         event = self.state.incident if isinstance(self.state, IncidentState) else self.state.window
-        return event.title
+        object.__setattr__(self, "id", event.id)
+        object.__setattr__(self, "title", event.title)
 
 
 def make_environment(
@@ -103,8 +101,11 @@ def make_environment(
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
     )
-    env.install_gettext_translations(translations(site_language), newstyle=True)  # type: ignore[attr-defined]
+    catalog = translations(site_language)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["_"] = _newstyle_gettext(catalog.gettext)
     formatter = Formatter(site_language, site_zone)
+    snippets = Snippets(catalog.gettext, formatter)
     env.filters.update(
         markdown=render_markdown,
         datetime=formatter.moment,
@@ -124,8 +125,177 @@ def make_environment(
         language=site_language,
         direction="rtl" if site_language in RTL else "ltr",
         generator=f"statuspage {__version__}",
+        icon_html=snippets.icon,
+        status_html=snippets.status,
+        when_html=snippets.when,
+        window_times_html=snippets.window_times,
+        event_link_html=snippets.event_link,
+        event_list_html=snippets.event_list,
+        uptime_html=snippets.uptime,
+        affected_html=snippets.affected,
     )
     return env
+
+
+def _newstyle_gettext(gettext: Callable[[str], str]) -> Callable[..., str]:
+    """`_()` as jinja2.ext.i18n's newstyle gettext has it, with each plain message kept.
+
+    Pages call `_()` tens of times each with the same few messages; jinja2's own goes
+    through three context calls and a `%` every time. Same result: the translation, marked
+    safe under autoescaping, always formatted with the keyword arguments.
+    """
+    plain: dict[tuple[str, bool], str] = {}
+
+    @pass_eval_context
+    def _(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+        if variables:
+            text = gettext(message)
+            return (Markup(text) if eval_ctx.autoescape else text) % variables
+        key = (message, bool(eval_ctx.autoescape))
+        found = plain.get(key)
+        if found is None:
+            text = gettext(message)
+            found = plain[key] = (Markup(text) if key[1] else text) % variables
+        return found
+
+    return _
+
+
+# Icons by the status, impact or indicator they stand for (the last one for anything else).
+_ICON_PATHS: tuple[tuple[frozenset[str], str], ...] = (
+    (
+        frozenset({"operational", "none", "resolved", "completed"}),
+        "M8 0a8 8 0 1 1 0 16A8 8 0 0 1 8 0zm3.3 4.8L6.8 9.3 4.7 7.2 3.6 8.3l3.2 3.2 5.6-5.6z",
+    ),
+    (
+        frozenset({"under_maintenance", "maintenance", "scheduled", "in_progress", "verifying"}),
+        "M8 0a8 8 0 1 1 0 16A8 8 0 0 1 8 0zm-.8 3v5.6l4.1 2.5.8-1.3-3.3-2V3z",
+    ),
+    (frozenset({"cancelled"}), "M8 0a8 8 0 1 1 0 16A8 8 0 0 1 8 0zM4 7v2h8V7z"),
+    (
+        frozenset({"degraded_performance", "minor", "monitoring", "identified", "investigating"}),
+        "M8 1l8 14H0zm-1 5v4h2V6zm0 5v2h2v-2z",
+    ),
+)
+_ICON_OTHER = (
+    "M8 0a8 8 0 1 1 0 16A8 8 0 0 1 8 0zM5.2 4.1 4.1 5.2 6.9 8l-2.8 2.8 1.1 1.1L8 9.1"
+    "l2.8 2.8 1.1-1.1L9.1 8l2.8-2.8-1.1-1.1L8 6.9z"
+)
+_SVG = (
+    '<svg class="icon" aria-hidden="true" focusable="false" viewBox="0 0 16 16" '
+    'width="16" height="16"><path d="{}"/></svg>'
+)
+
+# The uptime bars' words (extracted for the catalogs with N_).
+_UPTIME_OVER = N_("Uptime over the last %(count)s days")
+_SHARE_UP = N_("%(share)s up")
+_DAYS_AGO = N_("%(count)s days ago")
+_SHARE_UPTIME = N_("%(share)s uptime")
+_TODAY = N_("Today")
+
+
+class Snippets:
+    """The small pieces every page repeats, written in Python: icon, status, time, lists, bars.
+
+    Each method writes exactly what the macro of the same name in the built-in
+    macros.html used to write (that file now exports these under the macros' names, so
+    `m.status(...)` in a template is a call of `status` here; an overriding
+    templates/macros.html may still define any of them as a macro). Results that
+    depend only on their argument are kept per environment, that is per language and zone.
+    """
+
+    def __init__(self, gettext: Callable[[str], str], formatter: Formatter) -> None:
+        self._gettext = gettext
+        self.formatter = formatter
+        self._labels: dict[str, Markup] = {}
+        self._statuses: dict[str, Markup] = {}
+        self._whens: dict[tuple[datetime, timedelta | None], Markup] = {}
+
+    def _(self, message: str, **variables: Any) -> Markup:
+        """What `_(message, **variables)` gives in an autoescaped template."""
+        return Markup(self._gettext(message)) % variables
+
+    def label(self, key: str) -> Markup:
+        """`_(key|label)`: the translated words for a status, impact, kind or indicator."""
+        text = self._labels.get(key)
+        if text is None:
+            text = self._labels[key] = self._(LABELS.get(key, key))
+        return text
+
+    def icon(self, kind: str) -> Markup:
+        path = next((path for kinds, path in _ICON_PATHS if kind in kinds), _ICON_OTHER)
+        return Markup(_SVG.format(path))
+
+    def status(self, key: str) -> Markup:
+        html = self._statuses.get(key)
+        if html is None:
+            html = Markup(
+                f'<span class="status s-{escape(key)}">{self.icon(key)}{self.label(key)}</span>'
+            )
+            self._statuses[key] = html
+        return html
+
+    def when(self, moment: datetime) -> Markup:
+        if moment.tzinfo is None:
+            return self._when(moment)
+        key = (moment, moment.utcoffset())  # see Formatter.moment
+        html = self._whens.get(key)
+        if html is None:
+            html = self._whens[key] = self._when(moment)
+        return html
+
+    def _when(self, moment: datetime) -> Markup:
+        iso, text = self.formatter.iso(moment), self.formatter.moment(moment)
+        return Markup(f'<time datetime="{escape(iso)}" data-local>{escape(text)}</time>')
+
+    def window_times(self, occurrence: Any) -> Markup:
+        return Markup(f"{self.when(occurrence.start)} \N{EN DASH} {self.when(occurrence.end)}")
+
+    def event_link(self, entry: EventEntry, root: str) -> Markup:
+        return Markup(
+            f'<a href="{escape(root)}incidents/{escape(entry.id)}/">{escape(entry.title)}</a>'
+        )
+
+    def event_list(self, entries: Iterable[EventEntry], root: str, dated: bool = True) -> Markup:
+        items = [
+            f'<li>{self.event_link(entry, root)} <span class="meta">{self.label(entry.kind)}'
+            f" \N{MIDDLE DOT} {self.status(entry.state.status)}"
+            + (f" \N{MIDDLE DOT} {self.when(entry.start)}" if dated else "")
+            + "</span></li>\n"
+            for entry in entries
+        ]
+        return Markup(f'<ul class="events">\n{"".join(items)}</ul>')
+
+    def uptime(self, component: Any, days: Sequence[Any]) -> Markup:
+        formatter = self.formatter
+        share_up = Markup(self._gettext(_SHARE_UP))
+        bars = "".join(
+            f'<li class="b-{escape(day.status)}"><span class="vh">{escape(formatter.day(day.day))}:'
+            f" {self.label(day.status)}, {share_up % {'share': formatter.percent(day.uptime)}}"
+            "</span></li>\n"
+            for day in days
+        )
+        count = len(days)
+        return Markup(
+            '<div class="uptime">\n'
+            f'<ol class="bars" aria-label="{self._(_UPTIME_OVER, count=count)}">\n'
+            f"{bars}</ol>\n"
+            f'<p class="uptime-legend"><span>{self._(_DAYS_AGO, count=count)}</span> '
+            f"<span>{self._(_SHARE_UPTIME, share=formatter.percent(component.uptime))}</span> "
+            f"<span>{self._(_TODAY)}</span></p>\n"
+            "</div>"
+        )
+
+    def affected(
+        self, effects: Mapping[str, str], ids: Iterable[str], components_by_id: Mapping[str, Any]
+    ) -> Markup:
+        items = []
+        for component_id in ids:
+            if component_id in components_by_id:
+                name = escape(components_by_id[component_id].component.name)
+                effect = f": {self.label(effects[component_id])}" if component_id in effects else ""
+                items.append(f"<li>{name}{effect}</li>\n")
+        return Markup(f'<ul class="affected">\n{"".join(items)}</ul>')
 
 
 def render_site(state: SiteState, env: Environment) -> dict[str, bytes]:
@@ -159,7 +329,8 @@ def render_site(state: SiteState, env: Environment) -> dict[str, bytes]:
             month_entries=month_entries,
         )
     for component in state.components:
-        involved = [entry for entry in entries if entry.id in component.event_ids]
+        mine = set(component.event_ids)
+        involved = [entry for entry in entries if entry.id in mine]
         page(
             f"components/{component.component.id}/index.html",
             "component.html",

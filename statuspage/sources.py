@@ -275,6 +275,17 @@ def _check_depth(text: str) -> None:
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+    except yaml.MarkedYAMLError as error:
+        # libyaml 0.2.6 and later stop at 1,000 levels while scanning ahead, before the
+        # parser hands out the level that passes ours: the same problem, where libyaml saw it.
+        if "maximum nesting depth" in (error.problem or "") and error.problem_mark is not None:
+            mark = error.problem_mark
+            raise LoadError(
+                mark.line + 1,
+                mark.column + 1,
+                f"nesting deeper than {MAX_DEPTH} levels is not allowed",
+            ) from None
+        return  # composing reports it with its position
     except yaml.YAMLError:
         return  # composing reports it with its position
     finally:

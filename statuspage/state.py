@@ -7,7 +7,7 @@ is read off the SiteState it returns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Literal, get_args
@@ -72,6 +72,20 @@ INDICATORS: tuple[Indicator, ...] = get_args(Indicator)
 def worst_status(statuses: Iterable[ComponentStatus]) -> ComponentStatus:
     """The worst of some component statuses; operational when there are none."""
     return max(statuses, key=COMPONENT_STATUSES.index, default="operational")
+
+
+def repeat_numbers(keys: Iterable[Hashable]) -> list[int]:
+    """For each key, how many equal keys came before it: 0, 0, 1 for (a, b, a).
+
+    Two updates of one event may share their moment and status (a correction posted at
+    once); ids made of those get this number too, where it is not 0, to stay distinct.
+    """
+    seen: dict[Hashable, int] = {}
+    numbers = []
+    for key in keys:
+        numbers.append(seen.get(key, 0))
+        seen[key] = numbers[-1] + 1
+    return numbers
 
 
 # --- the state objects --------------------------------------------------------------------

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import yaml
@@ -66,10 +66,13 @@ FUZZ = settings(
 
 #: "never take more than a couple of seconds", per check() and per CLI run.
 TIME_LIMIT = 2.0
+#: A run this long is interrupted (SIGALRM) rather than waited for.
+STOP_AFTER = 3 * TIME_LIMIT
 
 EXAMPLE_CONFIG = REPO_ROOT / "statuspage.yaml"
 EXAMPLE_EVENTS = sorted((REPO_ROOT / "incidents").glob("*.yaml"))
 FUZZED_EVENT = "fuzzed-event.yaml"
+_T = TypeVar("_T")
 
 # --- running check() and the CLI on a temporary repository ------------------------------
 
@@ -100,32 +103,49 @@ def example_events() -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in EXAMPLE_EVENTS}
 
 
-class _TooSlow(BaseException):
+class _Interrupted(BaseException):
     """Raised by the timer; a BaseException so that no `except Exception` swallows it."""
+
+
+class _Slow(AssertionError):
+    """The call took longer than TIME_LIMIT."""
 
 
 @contextmanager
 def time_limit(what: str) -> Iterator[None]:
-    """Fail when the block takes longer than TIME_LIMIT (interrupting it where possible)."""
+    """Fail when the block takes longer than TIME_LIMIT; interrupt it after STOP_AFTER."""
     use_alarm = hasattr(signal, "setitimer") and _in_main_thread()
 
     def on_alarm(signum: int, frame: Any) -> None:
-        raise _TooSlow
+        raise _Interrupted
 
     previous = signal.signal(signal.SIGALRM, on_alarm) if use_alarm else None
     start = time.monotonic()
     try:
         if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT * 1.5)
+            signal.setitimer(signal.ITIMER_REAL, STOP_AFTER)
         yield
-    except _TooSlow:
-        raise AssertionError(f"{what} was stopped after {TIME_LIMIT * 1.5:.1f}s") from None
+    except _Interrupted:
+        raise AssertionError(f"{what} was stopped after {STOP_AFTER:.0f}s") from None
     finally:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
     elapsed = time.monotonic() - start
-    assert elapsed <= TIME_LIMIT, f"{what} took {elapsed:.2f}s (limit {TIME_LIMIT}s)"
+    if elapsed > TIME_LIMIT:
+        raise _Slow(f"{what} took {elapsed:.2f}s (limit {TIME_LIMIT}s)")
+
+
+def within_time_limit(what: str, call: Callable[[], _T]) -> _T:
+    """Run `call` under time_limit; a merely slow run is tried once more before it fails,
+    so that a busy CI machine is not taken for an input that makes check slow."""
+    try:
+        with time_limit(what):
+            return call()
+    except _Slow:
+        pass
+    with time_limit(what):
+        return call()
 
 
 def _in_main_thread() -> bool:
@@ -166,8 +186,7 @@ def assert_positioned(problems: list[Problem], files: dict[Path, bytes]) -> None
 
 def run_check(config_path: Path, files: dict[Path, bytes]) -> list[Problem]:
     """check() at FIXED_NOW: must return (not raise), in time, with positioned problems."""
-    with time_limit("check()"):
-        problems = check(config_path, FIXED_NOW)
+    problems = within_time_limit("check()", lambda: check(config_path, FIXED_NOW))
     assert_positioned(problems, files)
     return problems
 
@@ -176,8 +195,9 @@ def run_cli(config_path: Path, problems: list[Problem]) -> None:
     """`statuspage check`: exit 0 or 1 (1 exactly when check() found errors), no traceback."""
     runner = CliRunner()
     arguments = ["check", "--config", str(config_path), "--now", FIXED_NOW.isoformat()]
-    with time_limit("statuspage check"):
-        result = runner.invoke(cli, arguments, env={"STATUSPAGE_NOW": None})
+    result = within_time_limit(
+        "statuspage check", lambda: runner.invoke(cli, arguments, env={"STATUSPAGE_NOW": None})
+    )
     output = result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         f"exception escaped the CLI: {result.exception!r}\n{output}"
@@ -859,6 +879,23 @@ KNOWN_CRASH_INPUTS = [
             starts="2026-01-01T00:00", repeat="FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30"
         ).encode(),
         id="event-hourly-rule-never-matching",
+    ),
+    # Time arithmetic overflowed (OverflowError) at the ends of the datetime range.
+    pytest.param(
+        None,
+        b"type: backup\ntitle: Backup\ncomponents: [vps]\nstarts: 0001-01-01T00:00\nduration: 1h\n",
+        id="event-starts-year-1",
+    ),
+    pytest.param(
+        None,
+        b"type: backup\ntitle: Backup\ncomponents: [vps]\nstarts: 9999-12-31T22:00\nduration: 3h\n",
+        id="event-ends-after-year-9999",
+    ),
+    pytest.param(
+        None,
+        b"type: backup\ntitle: Backup\ncomponents: [vps]\nstarts: 2026-01-01T00:00\n"
+        b"duration: 99999999999d\n",
+        id="event-huge-duration",
     ),
     # dateutil raised TypeError from inside the rule for an hour out of range.
     pytest.param(

@@ -1,0 +1,91 @@
+"""Where a build's time goes: each stage of `statuspage build` timed in one process.
+
+    python benchmarks/stages.py                    # 10,000 generated events
+    python benchmarks/stages.py 1000 --profile 25  # and a cProfile of the build, top 25
+    python benchmarks/stages.py --repo PATH        # an existing status repository
+
+Runs the stages of statuspage/build.py one by one (with the build's GC setting) and prints
+wall and CPU seconds for each; CPU time is the steadier figure on a busy machine. The
+output is written to a temporary directory. Run on demand; never part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import NOW, generate
+
+from statuspage.api import render_api
+from statuspage.build import fewer_collections
+from statuspage.check import find_warnings
+from statuspage.feeds import render_feeds
+from statuspage.ical import render_calendars
+from statuspage.markdown import render_markdown
+from statuspage.output import write_site
+from statuspage.render import make_environment, render_site
+from statuspage.sources import load_sources
+from statuspage.state import compute_state
+from statuspage.times import resolve_now
+from statuspage.validate import require_valid, validate_sources
+
+
+def run_stages(root: Path, output: Path) -> None:
+    timings: list[tuple[str, float, float]] = []
+
+    def stage(name: str, action: Callable[[], Any]) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = action()
+        timings.append((name, time.perf_counter() - wall, time.process_time() - cpu))
+        return result
+
+    with fewer_collections():
+        sources = stage("load", lambda: load_sources(root / "statuspage.yaml"))
+        validated = stage("validate", lambda: validate_sources(sources))
+        site, events = require_valid(validated)
+        state = stage("state", lambda: compute_state(site, events, resolve_now(NOW, site.zone)))
+        env = make_environment(root / "templates", site.language, site.zone)
+        outputs = stage("render", lambda: render_site(state, env))
+        outputs.update(stage("feeds", lambda: render_feeds(state)))
+        outputs.update(stage("calendars", lambda: render_calendars(state)))
+        outputs.update(stage("api", lambda: render_api(state)))
+        stage("warnings", lambda: find_warnings(state, validated.documents))
+        stage("write", lambda: write_site(outputs, output))
+    for name, wall, cpu in timings:
+        print(f"  {name:10} {wall:7.3f} s wall {cpu:7.3f} s CPU")
+    print(
+        f"  {'total':10} {sum(t[1] for t in timings):7.3f} s wall {sum(t[2] for t in timings):7.3f} s CPU"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("count", nargs="?", type=int, default=10_000)
+    parser.add_argument("--repo", type=Path, help="time this repository instead of a generated one")
+    parser.add_argument("--profile", type=int, metavar="N", help="also profile, print the top N")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="statuspage-stages-") as directory:
+        root = arguments.repo
+        if root is None:
+            root = Path(directory) / "repo"
+            root.mkdir()
+            generate(root, arguments.count)
+        print(f"{root}: {sum(1 for _ in (root / 'incidents').glob('*.yaml')):,} event files")
+        run_stages(root, Path(directory) / "site")
+        if arguments.profile:
+            render_markdown.cache_clear()  # as cold as the first run
+            profile = cProfile.Profile()
+            profile.runcall(run_stages, root, Path(directory) / "site-profiled")
+            stats = pstats.Stats(profile, stream=sys.stdout)
+            stats.sort_stats("tottime").print_stats(arguments.profile)
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+
+from jinja2 import Environment
 
 from statuspage.api import render_api
 from statuspage.check import find_warnings
@@ -15,9 +18,10 @@ from statuspage.errors import Problem, StatusPageError
 from statuspage.feeds import render_feeds
 from statuspage.ical import render_calendars
 from statuspage.output import check_output_dir, write_site
-from statuspage.render import make_environment, render_site
+from statuspage.parallel import Task, run_tasks
+from statuspage.render import make_environment, plan_site, render_pages
 from statuspage.sources import EVENT_DIR, TEMPLATE_DIR, load_sources
-from statuspage.state import compute_state
+from statuspage.state import SiteState, compute_state
 from statuspage.times import resolve_now
 from statuspage.validate import require_valid, validate_sources
 
@@ -50,8 +54,12 @@ def fewer_collections() -> Iterator[None]:
 
 
 @fewer_collections()
-def build(config_path: Path, output_dir: Path, now: datetime) -> BuildReport:
-    """Render the site for `now` into `output_dir`, or change nothing."""
+def build(config_path: Path, output_dir: Path, now: datetime, jobs: int = 1) -> BuildReport:
+    """Render the site for `now` into `output_dir`, or change nothing.
+
+    `jobs` is how many processes may render (see statuspage/parallel.py); the outputs are
+    the same for any number.
+    """
     sources = load_sources(config_path)  # stage 1
     validated = validate_sources(sources)  # stage 2
     site, events = require_valid(validated)
@@ -60,12 +68,34 @@ def build(config_path: Path, output_dir: Path, now: datetime) -> BuildReport:
     )
     state = compute_state(site, events, resolve_now(now, site.zone))  # stage 3
     environment = make_environment(sources.root / TEMPLATE_DIR, site.language, site.zone)
-    outputs = render_site(state, environment)  # stage 4: pages, then what subscribers read
-    for more in (render_feeds(state), render_calendars(state), render_api(state)):
+    outputs = render_outputs(state, environment, jobs)  # stage 4
+    write_site(outputs, target)  # stage 5
+    warnings = (*validated.problems, *find_warnings(state, validated.documents))
+    return BuildReport(target, len(outputs), tuple(sorted(warnings)))
+
+
+#: A site of fewer pages is rendered in one process: starting workers would cost more.
+PARALLEL_PAGES = 2_000
+
+
+def render_outputs(state: SiteState, environment: Environment, jobs: int = 1) -> dict[str, bytes]:
+    """Every file of the site: the pages, then what subscribers read."""
+    pages = plan_site(state)
+    if len(pages) < PARALLEL_PAGES:
+        jobs = 1
+    # The pages in slices, so that the workers share them out as they finish.
+    size = max(1, -(-len(pages) // (4 * jobs)))
+    slices = [pages[start : start + size] for start in range(0, len(pages), size)]
+    tasks: list[Task] = [
+        partial(render_calendars, state),
+        partial(render_feeds, state),
+        partial(render_api, state),
+        *(partial(render_pages, part, environment) for part in slices),
+    ]
+    outputs: dict[str, bytes] = {}
+    for more in run_tasks(tasks, jobs):
         clash = outputs.keys() & more.keys()
         if clash:
             raise StatusPageError(f"two outputs would be written to {min(clash)}")
         outputs.update(more)
-    write_site(outputs, target)  # stage 5
-    warnings = (*validated.problems, *find_warnings(state, validated.documents))
-    return BuildReport(target, len(outputs), tuple(sorted(warnings)))
+    return outputs

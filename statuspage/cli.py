@@ -21,6 +21,7 @@ from statuspage.build import build
 from statuspage.check import check
 from statuspage.edit import NewUpdate, append_update
 from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
+from statuspage.parallel import default_jobs
 from statuspage.scaffold import NewEvent, init_repository, new_event
 from statuspage.schema import SCHEMAS
 from statuspage.serve import serve
@@ -250,7 +251,15 @@ def update_command(
     help="Where to write the site.  [default: site/ beside the config]",
 )
 @now_option
-def build_command(config: Path, output: Path | None, now: datetime | None) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that render a large site.  [default: the cores available]",
+)
+def build_command(
+    config: Path, output: Path | None, now: datetime | None, jobs: int | None
+) -> None:
     """Render the site: HTML pages, feeds, calendar and API, for the state at --now.
 
     On any error nothing under --output changes. Exit 0 when built, 1 on invalid
@@ -260,7 +269,7 @@ def build_command(config: Path, output: Path | None, now: datetime | None) -> No
     """
     target = output if output is not None else config.parent / "site"
     try:
-        report = build(config, target, _clock(now))
+        report = build(config, target, _clock(now), jobs or default_jobs())
     except TimeError as error:
         raise click.BadParameter(str(error), param_hint="--now") from None
     _print_problems(list(report.warnings))

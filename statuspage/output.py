@@ -10,17 +10,33 @@ anybody's files (issue 3, "Safe output").
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 from statuspage.errors import StatusPageError
 
 #: Written into every build; its presence says "statuspage made this directory".
 MARKER = ".statuspage-build"
 MARKER_TEXT = b"This directory is written by `statuspage build`; it is replaced on every build.\n"
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
 class OutputError(StatusPageError):
@@ -49,21 +65,152 @@ def check_output_dir(
 
 
 def write_site(outputs: Mapping[str, bytes], output_dir: Path) -> None:
-    """Write every file under a new directory, then swap it in for `output_dir`."""
+    """Write every file into a tree beside `output_dir`, then swap it in for `output_dir`.
+
+    The tree is the site of the build before last when one is kept (`spare_dir`): only the
+    files whose bytes differ are written, and the old site becomes the next build's spare.
+    Without one, a new temporary tree is written in full.
+    """
     target = Path(os.path.abspath(output_dir))
+    for relpath in outputs:
+        _safe_relpath(relpath)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    with _locked(target.parent):
+        spare = spare_dir(target)
+        reuse = _is_ours(spare)
+        tree = (
+            spare
+            if reuse
+            else Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+        )
+        try:
+            _sync(tree, {**outputs, MARKER: MARKER_TEXT})
+            _publishable(tree)
+            _swap(tree, target, spare)
+        except BaseException:
+            if not reuse:
+                shutil.rmtree(tree, ignore_errors=True)
+            raise
+
+
+def spare_dir(target: Path) -> Path:
+    """Where the site of the build before last is kept: `.NAME.previous` beside `NAME`."""
+    return target.parent / f".{target.name}.previous"
+
+
+def _is_ours(directory: Path) -> bool:
+    """A real directory (no link) that a build made: safe to write into and to empty."""
+    return not directory.is_symlink() and directory.is_dir() and (directory / MARKER).is_file()
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `directory` (where the platform has flock): two builds
+    into one place take turns instead of writing into the same spare tree."""
+    if fcntl is None:
+        yield
+        return
+    descriptor = os.open(directory, os.O_RDONLY)
     try:
-        for relpath in sorted(outputs):
-            path = fresh / _safe_relpath(relpath)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(outputs[relpath])
-        (fresh / MARKER).write_bytes(MARKER_TEXT)
-        _publishable(fresh)
-        _swap(fresh, target)
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _sync(tree: Path, outputs: Mapping[str, bytes]) -> None:
+    """Make `tree` hold exactly `outputs`, writing only what differs.
+
+    Anything in it that is not a plain file or directory (a link, say) is removed, never
+    followed, so a planted link cannot send a write outside the tree.
+    """
+    files, directories, strays = _scan(tree)
+    for path in strays:
+        path.unlink()
+    parents = {relpath.rpartition("/")[0] for relpath in outputs}
+    wanted_dirs = {ancestor for parent in parents for ancestor in _ancestors(parent)}
+    for relpath in sorted(files - outputs.keys()):
+        (tree / relpath).unlink()
+    for relpath in sorted(directories - wanted_dirs, key=len, reverse=True):
+        (tree / relpath).rmdir()  # emptied above: no wanted file, its directories went first
+    directories &= wanted_dirs
+    for relpath in sorted(outputs):
+        data = outputs[relpath]
+        place = os.path.join(tree, relpath)
+        if relpath in files:
+            _rewrite(place, data)
+            continue
+        parent = relpath.rpartition("/")[0]
+        if parent and parent not in directories:
+            os.makedirs(os.path.join(tree, parent), exist_ok=True)
+            directories.update(_ancestors(parent))
+        _write(place, data)
+
+
+def _ancestors(relpath: str) -> Iterator[str]:
+    """'a/b/c' -> 'a/b/c', 'a/b', 'a' (nothing for '.' or '')."""
+    while relpath not in ("", "."):
+        yield relpath
+        relpath = relpath.rpartition("/")[0]
+
+
+def _scan(tree: Path) -> tuple[set[str], set[str], list[Path]]:
+    """The files and directories under `tree` (relative, '/'-separated), and anything else."""
+    files: set[str] = set()
+    directories: set[str] = set()
+    strays: list[Path] = []
+    pending = [("", str(tree))]
+    while pending:
+        prefix, directory = pending.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                relpath = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    directories.add(relpath)
+                    pending.append((relpath + "/", entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    files.add(relpath)
+                else:
+                    strays.append(Path(entry.path))
+    return files, directories, strays
+
+
+def _rewrite(path: str, data: bytes) -> None:
+    """Give an existing file these bytes, writing only if they differ.
+
+    Written over in place and cut to length, not truncated first: on a file system that
+    discards freed blocks, emptying a file costs far more than overwriting it.
+    """
+    descriptor = os.open(path, os.O_RDWR | _NOFOLLOW)
+    try:
+        size = os.fstat(descriptor).st_size
+        if size == len(data) and _read_all(descriptor, size) == data:
+            return
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+        if size > len(data):
+            os.ftruncate(descriptor, len(data))
+    finally:
+        os.close(descriptor)
+
+
+def _read_all(descriptor: int, size: int) -> bytes:
+    chunks = []
+    while size > 0:
+        chunk = os.read(descriptor, size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write(path: str, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o666)
+    with open(descriptor, "wb") as handle:
+        handle.write(data)
 
 
 def _safe_relpath(relpath: str) -> PurePosixPath:
@@ -74,24 +221,51 @@ def _safe_relpath(relpath: str) -> PurePosixPath:
 
 
 def _publishable(directory: Path) -> None:
-    """mkdtemp makes a private directory; a web server needs to read the site."""
+    """mkdtemp makes a private directory; a web server needs to read the site.
+
+    The directories under it were made with the usual mode (0777 less the umask).
+    """
     umask = os.umask(0)
     os.umask(umask)
-    for path in [directory, *directory.rglob("*")]:
-        if path.is_dir():
-            path.chmod(0o777 & ~umask)
+    directory.chmod(0o777 & ~umask)
 
 
-def _swap(fresh: Path, target: Path) -> None:
+def _swap(tree: Path, target: Path, spare: Path) -> None:
+    """Put `tree` at `target`; keep the site it replaces at `spare` when that place is free
+    or holds an earlier spare (it is deleted otherwise)."""
     if not target.exists():
-        os.replace(fresh, target)
+        os.replace(tree, target)
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    old.rmdir()
-    os.replace(target, old)
-    try:
-        os.replace(fresh, target)
-    except BaseException:
-        os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    if _exchange(tree, target):  # atomic: `target` is never missing
+        old = tree
+    else:
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        old.rmdir()
+        os.replace(target, old)
+        try:
+            os.replace(tree, target)
+        except BaseException:
+            os.replace(old, target)
+            raise
+    if old == spare:
+        return
+    if not spare.exists() and not spare.is_symlink():
+        os.replace(old, spare)
+    else:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    renameat2 = getattr(_LIBC, "renameat2", None) if _LIBC is not None else None
+    if renameat2 is None:
+        return False
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if result == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(error, os.strerror(error), str(second))

@@ -298,8 +298,17 @@ class Snippets:
         return Markup(f'<ul class="affected">\n{"".join(items)}</ul>')
 
 
-def render_site(state: SiteState, env: Environment) -> dict[str, bytes]:
-    """Render every page of the site for `state`: {relative path: bytes}."""
+@dataclass(frozen=True)
+class Page:
+    """One file the theme renders: its path, its template and what the template gets."""
+
+    path: str
+    template: str
+    context: dict[str, Any]
+
+
+def plan_site(state: SiteState) -> list[Page]:
+    """Every page of the site for `state`, not yet rendered (cheap: no template runs)."""
     entries = _entries(state)
     common = {
         "state": state,
@@ -307,13 +316,13 @@ def render_site(state: SiteState, env: Environment) -> dict[str, bytes]:
         "now": state.now,
         "components_by_id": {c.component.id: c for c in state.components},
     }
-    outputs: dict[str, bytes] = {}
+    pages: dict[str, Page] = {}
 
     def page(path: str, template: str, root: str | None = None, **context: Any) -> None:
-        if path in outputs:
+        if path in pages:
             raise StatusPageError(f"two pages would be written to {path}")
         root = "../" * path.count("/") if root is None else root
-        outputs[path] = _render(env, template, {**common, "root": root, "path": path, **context})
+        pages[path] = Page(path, template, {**common, "root": root, "path": path, **context})
 
     months = _by_month(entry for entry in entries if entry.start <= state.now)
     page("index.html", "index.html", recent=_recent_days(state, entries), months=months)
@@ -339,15 +348,25 @@ def render_site(state: SiteState, env: Environment) -> dict[str, bytes]:
         )
     # The 404 page is served at any depth, so its links start from the site's own path.
     page("404.html", "404.html", root=urlsplit(state.site.base_url).path)
-    for static in STATIC_FILES:
-        outputs[static] = _render(env, static, common)
-    pages = sorted(
-        path.removesuffix("index.html") for path in outputs if path.endswith("index.html")
+    listed = sorted(
+        path.removesuffix("index.html") for path in pages if path.endswith("index.html")
     )
-    outputs["sitemap.xml"] = _render(env, "sitemap.xml", {**common, "pages": pages})
-    outputs["robots.txt"] = _render(env, "robots.txt", common)
-    outputs["badge.svg"] = _render(env, "badge.svg", common)
-    return outputs
+    for static in STATIC_FILES:
+        pages[static] = Page(static, static, common)
+    pages["sitemap.xml"] = Page("sitemap.xml", "sitemap.xml", {**common, "pages": listed})
+    pages["robots.txt"] = Page("robots.txt", "robots.txt", common)
+    pages["badge.svg"] = Page("badge.svg", "badge.svg", common)
+    return list(pages.values())
+
+
+def render_pages(pages: Iterable[Page], env: Environment) -> dict[str, bytes]:
+    """Render some pages of a plan: {relative path: bytes}."""
+    return {page.path: _render(env, page.template, page.context) for page in pages}
+
+
+def render_site(state: SiteState, env: Environment) -> dict[str, bytes]:
+    """Render every page of the site for `state`: {relative path: bytes}."""
+    return render_pages(plan_site(state), env)
 
 
 def _render(env: Environment, name: str, context: dict[str, Any]) -> bytes:

@@ -1,8 +1,8 @@
 """`statuspage serve`: build into a temporary directory, serve it, rebuild on every change.
 
-MkDocs' `serve` scaled down (STYLE §8.7, issue 5): every good build is written by
-`build()` into a fresh directory under one temporary directory (never the user's
-`site/`), and the server switches to it in one step. The config is re-read on
+MkDocs' `serve` scaled down (STYLE §8.7, issue 5): every build is written by `build()`
+into one directory under a temporary directory (never the user's `site/`), which it
+replaces in one step when the build succeeds. The config is re-read on
 every rebuild. A failed rebuild prints its problems, keeps the last good build
 served and shows the problems on every page until they are fixed. Open pages
 reload themselves: HTML is served with a small script that listens on a
@@ -149,7 +149,7 @@ class LiveSite:
 
 
 class Builder:
-    """Build into a fresh directory under `workdir` and publish it, or publish the problems."""
+    """Build into `workdir`/site and publish it, or publish the problems."""
 
     def __init__(
         self, config_path: Path, now: datetime | None, workdir: Path, live: LiveSite, echo: Echo
@@ -165,14 +165,15 @@ class Builder:
         started = time.monotonic()
         previous = self._live.snapshot
         generation = previous.generation + 1
-        target = self._workdir / f"build-{generation}"
+        # Always the same place: the build then writes only the files that changed, into the
+        # tree of the build before last, and swaps it in (output.write_site).
+        target = self._workdir / "site"
         # `now` None means the clock at each rebuild, so windows flip while serving (cli.py).
         outcome = _attempt_build(self._config_path, target, self._now or datetime.now(UTC))
         if isinstance(outcome, BuildReport):
             for warning in outcome.warnings:
                 self._echo(str(warning))
             self._live.publish(Snapshot(generation, target, (), previous.token))
-            self._prune(keep={target, previous.root})
             elapsed = time.monotonic() - started
             self._echo(f"Built {outcome.files} files in {elapsed:.2f} s.")
             return
@@ -182,12 +183,6 @@ class Builder:
         self._live.publish(Snapshot(generation, previous.root, tuple(problems), previous.token))
         still = "still serving the last good build" if previous.root else "showing the problems"
         self._echo(f"Build failed: {summary}; {still} until it is fixed.")
-
-    def _prune(self, keep: set[Path | None]) -> None:
-        # The previous build stays for requests that are still reading from it.
-        for child in self._workdir.iterdir():
-            if child not in keep:
-                shutil.rmtree(child, ignore_errors=True)
 
 
 def _attempt_build(

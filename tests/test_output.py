@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from statuspage import output as stage_output
 from statuspage.cli import cli
-from statuspage.output import MARKER, OutputError, check_output_dir, write_site
+from statuspage.output import MARKER, MARKER_TEXT, OutputError, check_output_dir, write_site
 from tests.conftest import Project
 
 NOW = ["--now", "2026-11-23T10:00"]
@@ -37,7 +39,67 @@ def test_rebuild_replaces_everything_and_drops_stale_files(tmp_path: Path) -> No
     write_site({"index.html": b"2"}, tmp_path / "out")
     assert set(snapshot(tmp_path / "out")) == {MARKER, "index.html"}
     assert (tmp_path / "out" / "index.html").read_bytes() == b"2"
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    # The site it replaced is kept beside it, for the next build to write only what differs.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.previous", "out"]
+    assert set(snapshot(tmp_path / ".out.previous")) == {MARKER, "index.html", "old.html"}
+
+
+SITES = [
+    {"index.html": b"1", "incidents/a/index.html": b"a", "incidents/b/index.html": b"b"},
+    {"index.html": b"2", "incidents/a/index.html": b"a", "feed.atom": b"f"},
+    {"index.html": b"3", "incidents/a/index.html": b"a", "incidents/c/index.html": b"c"},
+    {"index.html": b"4", "incidents": b"now a file", "a/b/c/d.html": b"deep"},
+    {"index.html": b"5", "incidents/a/index.html": b"a2"},
+]
+
+
+def test_each_rebuild_holds_exactly_what_a_first_build_would(tmp_path: Path) -> None:
+    for number, outputs in enumerate(SITES):
+        write_site(outputs, tmp_path / "out")
+        write_site(outputs, tmp_path / f"fresh-{number}")
+        assert snapshot(tmp_path / "out") == snapshot(tmp_path / f"fresh-{number}")
+        assert snapshot(tmp_path / "out") == {MARKER: MARKER_TEXT, **outputs}
+
+
+def test_a_rebuild_writes_only_the_files_that_changed(tmp_path: Path) -> None:
+    out, changed = tmp_path / "out", {**SITES[2], "index.html": b"changed"}
+    write_site(SITES[2], out)
+    page = out / "incidents" / "a" / "index.html"
+    first = page.stat()
+    write_site(SITES[2], out)  # a new tree; the first one is kept as the spare
+    write_site(changed, out)  # written into the first tree: only index.html differs
+    assert snapshot(out) == {MARKER: MARKER_TEXT, **changed}
+    assert (page.stat().st_ino, page.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+
+
+def test_a_link_planted_in_the_spare_tree_is_removed_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "precious.txt"
+    outside.write_bytes(b"mine")
+    write_site({"index.html": b"1", "incidents/a/index.html": b"a"}, tmp_path / "out")
+    write_site({"index.html": b"2"}, tmp_path / "out")
+    spare = tmp_path / ".out.previous"
+    (spare / "incidents" / "a" / "index.html").unlink()
+    (spare / "incidents" / "a" / "index.html").symlink_to(outside)
+    (spare / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    write_site({"index.html": b"3", "incidents/a/index.html": b"new"}, tmp_path / "out")
+    assert outside.read_bytes() == b"mine"
+    assert snapshot(tmp_path / "out") == {
+        MARKER: MARKER_TEXT,
+        "index.html": b"3",
+        "incidents/a/index.html": b"new",
+    }
+    assert not (tmp_path / "out" / "incidents" / "a" / "index.html").is_symlink()
+
+
+def test_a_spare_place_taken_by_something_else_is_left_alone(tmp_path: Path) -> None:
+    theirs = tmp_path / ".out.previous"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_bytes(b"not a site")
+    for number in range(3):
+        write_site({"index.html": str(number).encode()}, tmp_path / "out")
+    assert snapshot(theirs) == {"notes.txt": b"not a site"}
+    assert snapshot(tmp_path / "out") == {MARKER: MARKER_TEXT, "index.html": b"2"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.previous", "out"]
 
 
 def test_failure_while_writing_leaves_previous_site(
@@ -45,20 +107,34 @@ def test_failure_while_writing_leaves_previous_site(
 ) -> None:
     write_site({"index.html": b"good"}, tmp_path / "out")
     before = snapshot(tmp_path / "out")
-    written = []
-    original = Path.write_bytes
+    written: list[str] = []
 
-    def failing(self: Path, data: bytes) -> int:
-        written.append(self)
-        if len(written) == 2:
-            raise OSError(28, "No space left on device")
-        return original(self, data)
+    def failing_second(write: Callable[[str, bytes], None]) -> Callable[[str, bytes], None]:
+        def failing(path: str, data: bytes) -> None:
+            written.append(path)
+            if len(written) == 2:
+                raise OSError(28, "No space left on device")
+            write(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", failing)
-    with pytest.raises(OSError):
-        write_site({"index.html": b"new", "more.html": b"new"}, tmp_path / "out")
+        return failing
+
+    with monkeypatch.context() as patched:
+        patched.setattr(stage_output, "_write", failing_second(stage_output._write))
+        with pytest.raises(OSError):
+            write_site({"index.html": b"new", "more.html": b"new"}, tmp_path / "out")
     assert snapshot(tmp_path / "out") == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    # Again, now into the spare tree that later builds write into: the site stays as it was.
+    write_site({"index.html": b"second"}, tmp_path / "out")
+    before = snapshot(tmp_path / "out")
+    written.clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(stage_output, "_write", failing_second(stage_output._write))
+        patched.setattr(stage_output, "_rewrite", failing_second(stage_output._rewrite))
+        with pytest.raises(OSError):
+            write_site({"index.html": b"new", "more.html": b"new"}, tmp_path / "out")
+    assert snapshot(tmp_path / "out") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.previous", "out"]
 
 
 @pytest.mark.parametrize("relpath", ["../escape.html", "/etc/passwd", "a/../../b", "a\\..\\b"])

@@ -24,11 +24,11 @@ from typing import Any
 from bench import NOW, generate
 
 from statuspage.api import render_api
-from statuspage.build import fewer_collections
 from statuspage.check import find_warnings
 from statuspage.feeds import render_feeds
 from statuspage.ical import render_calendars
 from statuspage.markdown import render_markdown
+from statuspage.memory import fewer_collections
 from statuspage.output import write_site
 from statuspage.render import make_environment, render_site
 from statuspage.sources import load_sources

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -17,6 +14,7 @@ from statuspage.check import find_warnings
 from statuspage.errors import Problem, StatusPageError
 from statuspage.feeds import render_feeds
 from statuspage.ical import render_calendars
+from statuspage.memory import fewer_collections
 from statuspage.output import check_output_dir, write_site
 from statuspage.parallel import Task, run_tasks
 from statuspage.render import make_environment, plan_site, render_pages
@@ -35,24 +33,6 @@ class BuildReport:
     warnings: tuple[Problem, ...]
 
 
-#: While a build runs, the cycle collector waits for this many new objects instead of 700.
-#: A build keeps hundreds of thousands of objects alive (the model, the state, the pages)
-#: and makes little cyclic garbage; at the default, a sixth of its time went to collections
-#: that walk everything alive and free next to nothing.
-GC_THRESHOLD = 50_000
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Run the cycle collector less often for the duration; the thresholds are restored."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], GC_THRESHOLD), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-
-
 @fewer_collections()
 def build(config_path: Path, output_dir: Path, now: datetime, jobs: int = 1) -> BuildReport:
     """Render the site for `now` into `output_dir`, or change nothing.
@@ -60,12 +40,12 @@ def build(config_path: Path, output_dir: Path, now: datetime, jobs: int = 1) -> 
     `jobs` is how many processes may render (see statuspage/parallel.py); the outputs are
     the same for any number.
     """
+    root = config_path.resolve().parent
+    # First: a build refused its output directory reads and writes nothing.
+    target = check_output_dir(output_dir, root, protected=(root / EVENT_DIR, root / TEMPLATE_DIR))
     sources = load_sources(config_path)  # stage 1
     validated = validate_sources(sources)  # stage 2
     site, events = require_valid(validated)
-    target = check_output_dir(
-        output_dir, sources.root, protected=(sources.root / EVENT_DIR, sources.root / TEMPLATE_DIR)
-    )
     state = compute_state(site, events, resolve_now(now, site.zone))  # stage 3
     environment = make_environment(sources.root / TEMPLATE_DIR, site.language, site.zone)
     outputs = render_outputs(state, environment, jobs)  # stage 4

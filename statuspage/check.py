@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from statuspage.errors import Problem
+from statuspage.memory import fewer_collections
 from statuspage.sources import Document, load_sources
 from statuspage.state import SiteState, compute_state
 from statuspage.times import format_duration, local_iso, resolve_now
@@ -16,6 +17,7 @@ from statuspage.validate import validate_sources
 STALE_INCIDENT = timedelta(days=7)
 
 
+@fewer_collections()
 def check(config_path: Path, now: datetime) -> list[Problem]:
     """Validate everything; return all errors, then warnings about the state at `now`."""
     validated = validate_sources(load_sources(config_path))

@@ -17,14 +17,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from statuspage import __version__
-from statuspage.build import build
 from statuspage.check import check
 from statuspage.edit import NewUpdate, append_update
 from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
-from statuspage.parallel import default_jobs
 from statuspage.scaffold import NewEvent, init_repository, new_event
 from statuspage.schema import SCHEMAS
-from statuspage.serve import serve
 from statuspage.sources import display_path, load_sources
 from statuspage.state import compute_state
 from statuspage.terminal import format_status, status_json
@@ -32,6 +29,9 @@ from statuspage.times import TimeError, resolve_now
 from statuspage.validate import require_valid, validate_sources
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# `build` and `serve` import the renderers, feeds, calendars and the HTTP server: they are
+# imported by their commands, so that `check` and `status` start without them.
 
 CONFIG_HELP = "The site's settings; the sources are found beside it."
 NOW_HELP = (
@@ -269,6 +269,9 @@ def build_command(
     """
     target = output if output is not None else config.parent / "site"
     try:
+        from statuspage.build import build
+        from statuspage.parallel import default_jobs
+
         report = build(config, target, _clock(now), jobs or default_jobs())
     except TimeError as error:
         raise click.BadParameter(str(error), param_hint="--now") from None
@@ -322,6 +325,8 @@ def serve_command(config: Path, host: str, port: int, now: datetime | None) -> N
 
         statuspage serve --port 8000
     """
+    from statuspage.serve import serve
+
     serve(config, host, port, now)
 
 

@@ -914,6 +914,8 @@ KNOWN_CRASH_INPUTS = [
     # Invalid UTF-8 is positioned by counting only \n, YAML also breaks lines at \r and NEL.
     pytest.param(None, b"\r\x80", id="event-invalid-utf8-after-cr"),
     pytest.param(b"\xc2\x85\x80", None, id="config-invalid-utf8-after-nel"),
+    # Python refuses to read an integer of over 4,300 digits: PyYAML's ValueError escaped.
+    pytest.param(None, b"impact: " + b"1" * 5000 + b"\n", id="event-integer-too-long"),
 ]
 
 

@@ -258,7 +258,7 @@ def test_serve_injects_reload_script_only_into_served_html(server: Server) -> No
     assert "<script data-statuspage-serve>" in served
     assert EVENTS_PATH in served
     assert served.index("data-statuspage-serve") < served.rindex("</body>")
-    built = list(server.workdir.glob("build-*/index.html"))
+    built = list(server.workdir.glob("site/index.html"))
     assert len(built) == 1
     assert "statuspage-serve" not in built[0].read_text(encoding="utf-8")
     assert EVENTS_PATH not in built[0].read_text(encoding="utf-8")
@@ -269,17 +269,22 @@ def test_serve_injects_reload_script_only_into_served_html(server: Server) -> No
 def test_serve_never_writes_into_the_repository(server: Server, project: Project) -> None:
     server.request("/")
     assert not (project.root / "site").exists()
-    assert sorted(path.name for path in project.root.iterdir()) == ["incidents", "statuspage.yaml"]
+    # Only the parse cache, which every command keeps beside the sources (git-ignored).
+    assert sorted(path.name for path in project.root.iterdir()) == [
+        ".statuspage-cache",
+        "incidents",
+        "statuspage.yaml",
+    ]
 
 
 TRAVERSALS = [
     "/../statuspage.yaml",
-    "/../build-1/index.html",
-    "/%2e%2e/build-1/index.html",
+    "/../site/index.html",
+    "/%2e%2e/site/index.html",
     "/%2E%2E/%2e%2e/statuspage.yaml",
-    "/..%2fbuild-1/index.html",
-    "/static/..%2f..%2fbuild-1/index.html",
-    "/incidents/../../build-1/index.html",
+    "/..%2fsite/index.html",
+    "/static/..%2f..%2fsite/index.html",
+    "/incidents/../../site/index.html",
     "/./index.html",
     "//etc/passwd",
     "/\\..\\statuspage.yaml",
@@ -287,12 +292,12 @@ TRAVERSALS = [
     "/index.html%00.css",
     "/%ff",
     "/.statuspage-build",
-    "http://127.0.0.1/../build-1/index.html",
+    "http://127.0.0.1/../site/index.html",
 ]
 
 
 def test_serve_refuses_traversal(server: Server, project: Project) -> None:
-    assert (server.workdir / "build-1" / "index.html").is_file()  # the target exists
+    assert (server.workdir / "site" / "index.html").is_file()  # the target exists
     absolute = "/" + str(project.config_path)
     for path in [*TRAVERSALS, absolute]:
         response = server.request(path)

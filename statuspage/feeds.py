@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from itertools import islice
 
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup
@@ -192,10 +191,15 @@ def render_feeds(state: SiteState) -> dict[str, bytes]:
         "history.atom": _atom(state, latest, "history.atom"),
         "history.rss": _rss(state, latest, "history.rss"),
     }
+    # Each component's latest items, gathered in one pass over them (newest first).
+    latest_of: dict[str, list[FeedItem]] = {component.id: [] for component in site.components}
+    for item in items:
+        for component_id in dict.fromkeys(item.components):
+            mine = latest_of.get(component_id)
+            if mine is not None and len(mine) < FEED_LENGTH:
+                mine.append(item)
     for component in site.components:
-        mine = list(
-            islice((item for item in items if component.id in item.components), FEED_LENGTH)
-        )
+        mine = latest_of[component.id]
         path = f"components/{component.id}/feed.atom"
         outputs[path] = _atom(state, mine, path, f"{site.title}: {component.name}")
     return outputs

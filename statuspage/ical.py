@@ -46,8 +46,14 @@ def render_calendars(state: SiteState) -> dict[str, bytes]:
     outputs = {
         "calendar.ics": _calendar(state, [written[w.window.id] for w in windows], site.title, zones)
     }
+    # Each component's windows, gathered in one pass over them.
+    windows_of: dict[str, list[_Written]] = {component.id: [] for component in site.components}
+    for window in windows:
+        for component_id in dict.fromkeys(window.window.components):
+            if component_id in windows_of:
+                windows_of[component_id].append(written[window.window.id])
     for component in site.components:
-        mine = [written[w.window.id] for w in windows if component.id in w.window.components]
+        mine = windows_of[component.id]
         outputs[f"components/{component.id}/calendar.ics"] = _calendar(
             state, mine, f"{site.title}: {component.name}", zones
         )

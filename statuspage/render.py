@@ -337,9 +337,17 @@ def plan_site(state: SiteState) -> list[Page]:
             month=month,
             month_entries=month_entries,
         )
+    # Each component's events, newest first, gathered in one pass over the entries.
+    components_of: dict[str, list[str]] = defaultdict(list)
     for component in state.components:
-        mine = set(component.event_ids)
-        involved = [entry for entry in entries if entry.id in mine]
+        for event_id in dict.fromkeys(component.event_ids):
+            components_of[event_id].append(component.component.id)
+    involving: dict[str, list[EventEntry]] = defaultdict(list)
+    for entry in entries:
+        for component_id in components_of.get(entry.id, ()):
+            involving[component_id].append(entry)
+    for component in state.components:
+        involved = involving[component.component.id]
         page(
             f"components/{component.component.id}/index.html",
             "component.html",

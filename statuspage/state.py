@@ -7,6 +7,7 @@ is read off the SiteState it returns.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -509,20 +510,15 @@ def _components(
     for window in windows:
         for component_id in window.window.components:
             involved.setdefault(component_id, []).append(window.window.id)
+    # What the active events give each component, gathered in one pass over them.
+    given: dict[str, list[ComponentStatus]] = defaultdict(list)
+    effects = [i.effects for i in incidents if i.active] + [w.effects for w in windows if w.active]
+    for effect in effects:
+        for component_id, status in effect.items():
+            given[component_id].append(status)
     states = []
     for component in site.components:
-        now_status = worst_status(
-            [
-                incident.effects[component.id]
-                for incident in incidents
-                if incident.active and component.id in incident.effects
-            ]
-            + [
-                window.effects[component.id]
-                for window in windows
-                if window.active and component.id in window.effects
-            ]
-        )
+        now_status = worst_status(given.get(component.id, ()))
         bars = tuple(_day(day, zone, now, intervals.get(component.id, [])) for day in days)
         elapsed = sum((_elapsed(day, zone, now) for day in days), timedelta())
         outage = sum((bar.outage for bar in bars), timedelta())

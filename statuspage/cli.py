@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from statuspage import __version__
+from statuspage import DISTRIBUTION, __version__
 from statuspage.check import check
 from statuspage.edit import NewUpdate, append_update
 from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
@@ -132,8 +132,17 @@ def check_command(config: Path, now: datetime | None, strict: bool) -> None:
 @click.option(
     "--timezone", default="UTC", show_default=True, help="IANA time zone of the new page."
 )
+@click.option(
+    "--requirement",
+    default=None,
+    metavar="SPEC",
+    help="What the publishing workflow installs, e.g. a git URL or a wheel's.  "
+    f"[default: {DISTRIBUTION}=={__version__}]",
+)
 @now_option
-def init_command(directory: Path, timezone: str, now: datetime | None) -> None:
+def init_command(
+    directory: Path, timezone: str, requirement: str | None, now: datetime | None
+) -> None:
     """Scaffold a status repository in DIRECTORY (default: here), which must be empty.
 
     Writes statuspage.yaml, incidents/ with a commented example of each event type,
@@ -148,7 +157,7 @@ def init_command(directory: Path, timezone: str, now: datetime | None) -> None:
         raise click.BadParameter(
             f"unknown time zone {timezone!r}", param_hint="--timezone"
         ) from None
-    for path in init_repository(directory, _clock(now), zone):
+    for path in init_repository(directory, _clock(now), zone, requirement):
         click.echo(f"created {display_path(path)}")
 
 

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from importlib import resources
 from pathlib import Path
 
-from statuspage import __version__
+from statuspage import DISTRIBUTION, __version__
 from statuspage.errors import StatusPageError
 from statuspage.sources import (
     EVENT_DIR,
@@ -42,6 +42,10 @@ SCAFFOLD = {
     "workflows/statuspage.yml": ".github/workflows/statuspage.yml",
 }
 _PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
+# The requirement is written into the workflow's YAML as a double-quoted string, and run
+# by a shell as "$STATUSPAGE_REQUIREMENT": no quotes, backslashes, `$` (GitHub's `${{ }}`),
+# line breaks or other control characters.
+_UNSAFE_REQUIREMENT = re.compile(r'["\\$\x00-\x1f\x7f]')
 
 
 class ScaffoldError(StatusPageError):
@@ -61,8 +65,20 @@ def _minute(moment: datetime, zone: tzinfo) -> str:
     return local_iso(moment.replace(second=0, microsecond=0), zone)
 
 
-def init_repository(directory: Path, now: datetime, zone: tzinfo) -> list[Path]:
-    """Scaffold a working status repository in `directory`, which must be empty or new."""
+def init_repository(
+    directory: Path, now: datetime, zone: tzinfo, requirement: str | None = None
+) -> list[Path]:
+    """Scaffold a working status repository in `directory`, which must be empty or new.
+
+    `requirement` is what its publishing workflow installs with pip (default: this release).
+    """
+    requirement = f"{DISTRIBUTION}=={__version__}" if requirement is None else requirement.strip()
+    if not requirement or _UNSAFE_REQUIREMENT.search(requirement):
+        raise ScaffoldError(
+            f"refusing the requirement {requirement!r}: give one line that pip understands, "
+            f"such as {DISTRIBUTION}=={__version__} or "
+            f"'{DISTRIBUTION} @ git+https://git.example.com/statuspage@v{__version__}'"
+        )
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise ScaffoldError(f"refusing to initialise {display_path(directory)}: it is not empty")
     now = resolve_now(now, zone)
@@ -74,6 +90,7 @@ def init_repository(directory: Path, now: datetime, zone: tzinfo) -> list[Path]:
         "title": "Example status",
         "timezone": getattr(zone, "key", "UTC"),
         "version": __version__,
+        "requirement": requirement,
         "started": _minute(started, zone),
         "identified": _minute(started + timedelta(minutes=25), zone),
         "promised": _minute(started + timedelta(hours=1, minutes=25), zone),

@@ -50,7 +50,7 @@ def test_wheel_carries_theme_and_renders_the_same_site(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    [wheel] = (tmp_path / "dist").glob("statuspage-*.whl")
+    [wheel] = (tmp_path / "dist").glob("statuspage_static-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         archive.extractall(tmp_path / "installed")

@@ -6,6 +6,7 @@ import difflib
 import os
 import subprocess
 import sys
+import tomllib
 from datetime import datetime
 from pathlib import Path
 
@@ -99,7 +100,27 @@ def test_generated_workflow_checks_builds_and_deploys(tmp_path: Path, runner: Cl
     assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
     from statuspage import __version__
 
-    assert workflow["env"]["STATUSPAGE_REQUIREMENT"] == f"statuspage=={__version__}"
+    # Our own package ("statuspage" on PyPI is an unrelated project), at this release.
+    assert workflow["env"]["STATUSPAGE_REQUIREMENT"] == f"statuspage-static=={__version__}"
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["name"] == "statuspage-static"
+    assert workflow["env"]["STATUSPAGE_NO_CACHE"] == "1"  # a fresh checkout every run
+
+
+def test_init_takes_the_requirement_the_workflow_installs(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """Before a release is on PyPI, a team installs from its git host or a wheel's URL."""
+    wanted = "statuspage-static @ git+https://git.example.com/ops/statuspage@v0.1.0"
+    run(runner, "init", str(tmp_path / "s"), "--requirement", wanted, "--now", NOW)
+    path = tmp_path / "s" / ".github" / "workflows" / "statuspage.yml"
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert workflow["env"]["STATUSPAGE_REQUIREMENT"] == wanted
+    for hostile in ['x" && curl evil', "x\nrun: evil", "${{ secrets.TOKEN }}", " "]:
+        result = runner.invoke(cli, ["init", str(tmp_path / "t"), "--requirement", hostile])
+        assert result.exit_code == 1, hostile
+        assert "refusing the requirement" in result.output
+        assert not (tmp_path / "t").exists()
 
 
 def test_pre_commit_hook_runs_check() -> None:

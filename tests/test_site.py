@@ -153,6 +153,19 @@ def test_component_page_lists_its_events(example: Path) -> None:
     assert [text(item.a) for item in page.select("ul.events li")] == ["DNS resolution failures"]
 
 
+def test_component_page_offers_its_own_feed_and_calendar(example: Path) -> None:
+    """A customer who cares about one service subscribes to that service alone."""
+    directory = example / "site" / "components" / "shared-hosting"
+    page = soup(directory / "index.html")
+    own = page.select_one('link[rel="alternate"][href="feed.atom"]')
+    assert own is not None and own["type"] == "application/atom+xml"
+    links = {str(a["href"]) for a in page.select("ul.subscribe a")}
+    webcal = "webcal://status.kettu-hosting.example/components/shared-hosting/calendar.ics"
+    assert links == {"feed.atom", webcal, "calendar.ics"}
+    for href in ("feed.atom", "calendar.ics"):
+        assert (directory / href).is_file()  # the links lead to files that exist
+
+
 def test_404_links_from_the_site_root(example: Path) -> None:
     page = soup(example / "site" / "404.html")
     assert text(page.h1) == "Page not found"

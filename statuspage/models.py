@@ -94,17 +94,29 @@ def _portable_id(value: str) -> str:
     return value
 
 
-def _time(value: Any, info: ValidationInfo) -> datetime:
+def read_time(value: Any, zone: tzinfo) -> datetime:
+    """The instant a time field holds for the YAML value `value`; TimeError says why not.
+
+    The models read times with it, and so do the checks across fields in validate.py
+    when a file fails its model, so that both agree on which times are valid.
+    """
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str):
-        raise _custom_error(
-            "time_type",
-            f"expected an ISO 8601 time such as {TIME_EXAMPLE}, got {describe_value(value)}",
+        raise TimeError(
+            f"expected an ISO 8601 time such as {TIME_EXAMPLE}, got {describe_value(value)}"
         )
+    return parse_time(value, zone)
+
+
+def _context_zone(info: ValidationInfo) -> tzinfo:
     zone: tzinfo = (info.context or {}).get("zone", UTC)
+    return zone
+
+
+def _time(value: Any, info: ValidationInfo) -> datetime:
     try:
-        return parse_time(value, zone)
+        return read_time(value, _context_zone(info))
     except TimeError as error:
         raise _custom_error("time", str(error)) from None
 
@@ -154,9 +166,13 @@ def _email(value: str) -> str:
     return value
 
 
-def _repeat(value: str) -> str:
+def _repeat(value: str, info: ValidationInfo) -> str:
+    # `starts` is validated before `repeat` (field order): when it is valid, the rule is
+    # checked against it too (one that ends before the window first starts never happens).
+    starts = info.data.get("starts")
+    zone = _context_zone(info)
     try:
-        parse_rule(value, datetime(2026, 1, 1, tzinfo=UTC), UTC)
+        parse_rule(value, starts if isinstance(starts, datetime) else None, zone)
     except TimeError as error:
         raise _custom_error("rrule", str(error)) from None
     return value

@@ -22,6 +22,9 @@ FIRST_YEAR, LAST_YEAR = 1900, 2200
 LONGEST = timedelta(days=366)
 # A repeating window with COUNT is expanded from its first start; this bounds the work.
 MAX_COUNT = 10_000
+#: Where a rule is tried when its window's start is not known.
+_SOME_START = datetime(2026, 1, 1, tzinfo=UTC)
+_COUNT = re.compile(r"([+-]?)(\d+)")
 
 
 class TimeError(ValueError):
@@ -121,13 +124,18 @@ def format_duration(length: timedelta) -> str:
     return "".join(f"{count}{unit}" for count, unit in parts if count) or "0m"
 
 
-def parse_rule(text: str, start: datetime, zone: tzinfo) -> rrule:
+def parse_rule(text: str, start: datetime | None, zone: tzinfo) -> rrule:
     """Parse an RFC 5545 RRULE for a window whose first start is `start`.
 
     The rule runs on wall-clock time in `zone`, so a 02:00 window stays at 02:00
     across DST changes; occurrences are localised by the caller. A UTC UNTIL is
     turned into local wall-clock time first, as dateutil needs a naive one here.
+    A rule that never happens is refused: one whose days never match, with COUNT
+    below 1, or (when `start` is known, not None) without an occurrence from `start` on.
     """
+    start_known = start is not None
+    if start is None:  # the window's start is unknown (invalid): check the rule alone
+        start, zone = _SOME_START, UTC
     body = text.strip()
     if body.upper().startswith("RRULE:"):
         body = body[6:]
@@ -136,8 +144,15 @@ def parse_rule(text: str, start: datetime, zone: tzinfo) -> rrule:
     names = parse_rule_parts(body)
     if "COUNT" in names and "UNTIL" in names:
         raise TimeError("an RRULE may have COUNT or UNTIL, not both (RFC 5545)")
-    if names.get("COUNT", "").isdigit() and int(names["COUNT"]) > MAX_COUNT:
-        raise TimeError(f"COUNT may be at most {MAX_COUNT}; use UNTIL for a longer series")
+    count = _COUNT.fullmatch(names.get("COUNT", ""))
+    if count is not None:  # anything else is left for rrulestr to refuse
+        sign, digits = count.group(1), count.group(2).lstrip("0")
+        if sign == "-" or not digits:
+            raise TimeError(
+                f"COUNT must be at least 1, got {names['COUNT']}: the window would never happen"
+            )
+        if len(digits) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
+            raise TimeError(f"COUNT may be at most {MAX_COUNT}; use UNTIL for a longer series")
     body = _UNTIL.sub(lambda match: _local_until(match, zone), body)
     wall_start = start.astimezone(zone).replace(tzinfo=None)
     try:
@@ -161,10 +176,32 @@ def parse_rule(text: str, start: datetime, zone: tzinfo) -> rrule:
     if not _any_day(names, wall_start):
         raise TimeError(f"the RRULE '{text}' never happens (no day matches all its BY parts)")
     try:
-        rule.after(wall_start, inc=True)  # dateutil only trips on some values (BYHOUR=25) here
+        first = rule.after(wall_start, inc=True)  # dateutil trips on some values (BYHOUR=25) here
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
         raise TimeError(f"not a valid RRULE: '{text}' has a value out of range") from None
+    if first is None and start_known:
+        raise TimeError(_never_message(text, rule, wall_start, zone))
     return rule
+
+
+def _never_message(text: str, rule: rrule, wall_start: datetime, zone: tzinfo) -> str:
+    """Why a rule that parses has no occurrence from its window's first start on."""
+
+    def shown(wall: datetime) -> str:
+        return wall.replace(tzinfo=zone).isoformat(timespec="minutes")
+
+    until: datetime | None = rule._until  # type: ignore[attr-defined]
+    if until is None:
+        return f"the RRULE '{text}' never happens from the window's start ({shown(wall_start)}) on"
+    if until < wall_start:
+        return (
+            f"the rule ends (UNTIL {shown(until)}) before the window first starts "
+            f"({shown(wall_start)}): it would never happen"
+        )
+    return (
+        f"the rule has no occurrence between the window's start ({shown(wall_start)}) "
+        f"and its end (UNTIL {shown(until)}): it would never happen"
+    )
 
 
 _DAY_PARTS = ("BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY", "WKST")

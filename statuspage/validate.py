@@ -31,9 +31,10 @@ from statuspage.models import (
     Window,
     describe_value,
     id_problem,
+    read_time,
 )
 from statuspage.sources import Document, Loc, Sources
-from statuspage.times import local_iso
+from statuspage.times import TimeError, local_iso
 
 _ID = ID_PATTERN.strip("^$")
 _M = TypeVar("_M", bound=BaseModel)
@@ -59,8 +60,7 @@ def validate_sources(sources: Sources) -> Validated:
     site = None
     if sources.config is not None:
         site = _validate_model(sources.config, SiteConfig, {}, problems)
-        if site is not None:
-            problems.extend(_site_problems(sources.config, site))
+        problems.extend(_site_problems(sources.config))
     zone, known = _context_for_events(sources.config, site)
     events: list[Event] = []
     documents: dict[str, Document] = {}
@@ -139,9 +139,11 @@ def _validate_event(
             problems.append(
                 document.problem(("type",), f"type: expected {choices}, got {describe_value(kind)}")
             )
+        problems.extend(_raw_event_problems(document, zone, None))
         return None
     event = _validate_model(document, model, {"zone": zone, "id": event_id}, problems)
     if event is None:
+        problems.extend(_raw_event_problems(document, zone, kind))
         return None
     problems.extend(_event_problems(document, event, zone))
     return event
@@ -264,8 +266,11 @@ def _prefixed(loc: Loc, message: str) -> str:
     return f"{field}: {message}" if field else message
 
 
+_HINT_CUTOFF = 0.6  # how close an unknown field must be to a known one for "did you mean"
+
+
 def _hint(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=_HINT_CUTOFF)
     if close:
         return f" (did you mean '{close[0]}'?)"
     if choices:
@@ -309,17 +314,28 @@ def _unwrap(annotation: Any) -> Any:
 # --- checks across fields and files ------------------------------------------------------
 
 
-def _site_problems(document: Document, site: SiteConfig) -> Iterator[Problem]:
+# They work from the raw data when a file fails its model, so that one run reports them
+# all; a value the model refuses is left out of them (its own problem says what is wrong).
+
+
+def _site_problems(document: Document) -> Iterator[Problem]:
+    """Duplicate component ids; from the raw data, which a valid config holds unchanged."""
+    components = document.data.get("components") if isinstance(document.data, dict) else None
+    if not isinstance(components, list):
+        return
     first: dict[str, int] = {}
-    for index, component in enumerate(site.components):
-        if component.id in first:
-            line, _ = document.marks.at(("components", first[component.id], "id"))
+    for index, component in enumerate(components):
+        component_id = component.get("id") if isinstance(component, dict) else None
+        if not isinstance(component_id, str):
+            continue
+        if component_id in first:
+            line, _ = document.marks.at(("components", first[component_id], "id"))
             loc: Loc = ("components", index, "id")
             yield document.problem(
-                loc, f"{_field(loc)}: duplicate id '{component.id}' (first used on line {line})"
+                loc, f"{_field(loc)}: duplicate id '{component_id}' (first used on line {line})"
             )
         else:
-            first[component.id] = index
+            first[component_id] = index
 
 
 def _reference_problems(document: Document, known: set[str]) -> Iterator[Problem]:
@@ -356,45 +372,127 @@ def component_hint(name: str, known: set[str]) -> str:
     return " (components are defined in statuspage.yaml)"
 
 
+@dataclass(frozen=True)
+class _UpdateTimes:
+    """What the order checks need of one update: its place and its (valid) times."""
+
+    index: int
+    at: datetime | None
+    next_update: datetime | None
+
+
+@dataclass(frozen=True)
+class _WindowTimes:
+    """What the checks across a window's fields need: which are given, and valid times."""
+
+    kind: str
+    starts: datetime | None
+    ends: datetime | None
+    has_ends: bool
+    has_duration: bool
+    #: A misspelt `ends` or `duration` is given: its unknown field is the problem, not a lack.
+    misspelt_length: bool = False
+
+
 def _event_problems(document: Document, event: Event, zone: tzinfo) -> Iterator[Problem]:
+    updates = [
+        _UpdateTimes(index, update.at, update.next_update)
+        for index, update in enumerate(event.updates)
+    ]
+    window = None
+    if isinstance(event, Window):
+        window = _WindowTimes(
+            event.type,
+            event.starts,
+            event.ends,
+            event.ends is not None,
+            event.duration is not None,
+        )
+    return _cross_field_problems(document, updates, window, zone)
+
+
+def _raw_event_problems(document: Document, zone: tzinfo, kind: Any) -> Iterator[Problem]:
+    """The same checks on a file that failed its model, from the values that are valid."""
+    data: dict[str, Any] = document.data
+
+    def time(value: Any) -> datetime | None:
+        try:
+            return read_time(value, zone) if value is not None else None
+        except TimeError:
+            return None
+
+    raw_updates = data.get("updates")
+    updates = [
+        _UpdateTimes(index, time(update.get("at")), time(update.get("next_update")))
+        for index, update in enumerate(raw_updates if isinstance(raw_updates, list) else [])
+        if isinstance(update, dict)
+    ]
+    window = None
+    if kind in ("maintenance", "backup"):
+        fields = list(EVENT_MODELS[kind].model_fields)
+        meant = {
+            close
+            for name in data
+            if name not in fields
+            for close in difflib.get_close_matches(str(name), fields, n=1, cutoff=_HINT_CUTOFF)
+        }
+        window = _WindowTimes(
+            kind,
+            time(data.get("starts")),
+            time(data.get("ends")),
+            data.get("ends") is not None,
+            data.get("duration") is not None,
+            bool(meant & {"ends", "duration"}),
+        )
+    return _cross_field_problems(document, updates, window, zone)
+
+
+def _cross_field_problems(
+    document: Document,
+    updates: list[_UpdateTimes],
+    window: _WindowTimes | None,
+    zone: tzinfo,
+) -> Iterator[Problem]:
     def when(moment: datetime) -> str:
         return local_iso(moment, zone)
 
-    yield from _update_problems(document, event.updates, when)
-    if isinstance(event, Window):
-        yield from _window_problems(document, event, when)
+    yield from _update_problems(document, updates, when)
+    if window is not None:
+        yield from _window_problems(document, window, when)
 
 
 def _update_problems(
-    document: Document, updates: Any, _when: Callable[[datetime], str]
+    document: Document, updates: list[_UpdateTimes], when: Callable[[datetime], str]
 ) -> Iterator[Problem]:
     previous: datetime | None = None
-    for index, update in enumerate(updates):
+    for update in updates:
+        if update.at is None:
+            continue
         if previous is not None and update.at < previous:
-            loc: Loc = ("updates", index, "at")
+            loc: Loc = ("updates", update.index, "at")
             yield document.problem(
                 loc,
-                f"{_field(loc)}: {_when(update.at)} is before the update above it "
-                f"({_when(previous)}); updates go oldest first",
+                f"{_field(loc)}: {when(update.at)} is before the update above it "
+                f"({when(previous)}); updates go oldest first",
             )
         if update.next_update is not None and update.next_update < update.at:
-            loc = ("updates", index, "next_update")
+            loc = ("updates", update.index, "next_update")
             yield document.problem(
-                loc, f"{_field(loc)}: {_when(update.next_update)} is before the update itself"
+                loc, f"{_field(loc)}: {when(update.next_update)} is before the update itself"
             )
         previous = max(previous, update.at) if previous else update.at
 
 
 def _window_problems(
-    document: Document, window: Window, _when: Callable[[datetime], str]
+    document: Document, window: _WindowTimes, when: Callable[[datetime], str]
 ) -> Iterator[Problem]:
-    if window.ends is not None and window.duration is not None:
+    if window.has_ends and window.has_duration:
         yield document.problem(("duration",), "duration: give either ends or duration, not both")
-    elif window.ends is None and window.duration is None:
-        yield document.problem((), f"a {window.type} needs 'ends' or 'duration'")
-    elif window.ends is not None and window.ends <= window.starts:
+    elif not window.has_ends and not window.has_duration and not window.misspelt_length:
+        yield document.problem((), f"a {window.kind} needs 'ends' or 'duration'")
+    elif window.ends is not None and window.starts is not None and window.ends <= window.starts:
         yield document.problem(
-            ("ends",), f"ends: {_when(window.ends)} is not after starts ({_when(window.starts)})"
+            ("ends",), f"ends: {when(window.ends)} is not after starts ({when(window.starts)})"
         )
 
 

@@ -55,6 +55,12 @@ def test_fast_forward_keeps_every_occurrence(text: str, start: datetime, offset:
             "an RRULE may have COUNT or UNTIL, not both (RFC 5545)",
         ),
         ("FREQ=HOURLY;COUNT=20000", "COUNT may be at most 10000; use UNTIL for a longer series"),
+        # Longer than Python reads as an int (4,300 digits): refused, not a ValueError.
+        (
+            "FREQ=HOURLY;COUNT=" + "9" * 5000,
+            "COUNT may be at most 10000; use UNTIL for a longer series",
+        ),
+        ("FREQ=DAILY;COUNT=0", "COUNT must be at least 1, got 0: the window would never happen"),
         (
             "FREQ=MINUTELY",
             "a window may repeat at most hourly: use FREQ=HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY",

@@ -699,6 +699,99 @@ def test_repeat_rrule_too_frequent(project: Project, rule: str) -> None:
     ]
 
 
+def test_repeat_rrule_ending_before_the_window_starts(project: Project) -> None:
+    project.write_event(
+        "backup",
+        """\
+        type: backup
+        title: Nightly backup
+        components: [shared-hosting]
+        starts: 2026-05-01T02:00
+        duration: 2h
+        repeat: FREQ=DAILY;UNTIL=20260401T000000Z
+        """,
+    )
+    assert project.problems() == [
+        "incidents/backup.yaml:6:9: repeat: the rule ends (UNTIL 2026-04-01T03:00+03:00) before "
+        "the window first starts (2026-05-01T02:00+03:00): it would never happen",
+    ]
+
+
+def test_repeat_rrule_ending_before_its_first_occurrence(project: Project) -> None:
+    # 2026-05-01 is a Friday: the first Sunday would be after UNTIL.
+    project.write_event(
+        "backup",
+        """\
+        type: backup
+        title: Weekly full backup
+        components: [shared-hosting]
+        starts: 2026-05-01T02:00
+        duration: 2h
+        repeat: FREQ=WEEKLY;BYDAY=SU;UNTIL=20260502
+        """,
+    )
+    assert project.problems() == [
+        "incidents/backup.yaml:6:9: repeat: the rule has no occurrence between the window's "
+        "start (2026-05-01T02:00+03:00) and its end (UNTIL 2026-05-02T00:00+03:00): "
+        "it would never happen",
+    ]
+
+
+def test_repeat_rrule_ending_on_the_window_start_is_one_window(project: Project) -> None:
+    project.write_event(
+        "backup",
+        """\
+        type: backup
+        title: Nightly backup
+        components: [shared-hosting]
+        starts: 2026-05-01T02:00
+        duration: 2h
+        repeat: FREQ=DAILY;UNTIL=20260430T230000Z
+        """,
+    )
+    assert project.problems() == []
+    (window,) = project.state(datetime(2026, 5, 1, 3, 0, tzinfo=HELSINKI)).running_windows
+    assert window.status == "in_progress"
+
+
+@pytest.mark.parametrize("count", ["0", "00", "-1"])
+def test_repeat_rrule_with_count_below_one(project: Project, count: str) -> None:
+    project.write_event(
+        "backup",
+        f"""\
+        type: backup
+        title: Nightly backup
+        components: [shared-hosting]
+        starts: 2026-05-01T02:00
+        duration: 2h
+        repeat: FREQ=DAILY;COUNT={count}
+        """,
+    )
+    assert project.problems() == [
+        f"incidents/backup.yaml:6:9: repeat: COUNT must be at least 1, got {count}: "
+        "the window would never happen",
+    ]
+
+
+def test_repeat_rrule_is_checked_against_starts_only_when_starts_is_valid(
+    project: Project,
+) -> None:
+    project.write_event(
+        "backup",
+        """\
+        type: backup
+        title: Nightly backup
+        components: [shared-hosting]
+        starts: 2026-05-01T25:00
+        duration: 2h
+        repeat: FREQ=DAILY;UNTIL=19991231T000000Z
+        """,
+    )
+    assert project.problems() == [
+        f"incidents/backup.yaml:4:9: starts: {TIME_HINT}, got '2026-05-01T25:00'",
+    ]
+
+
 # --- updates ------------------------------------------------------------------------------
 
 
@@ -1178,6 +1271,209 @@ def test_yaml_duplicate_key_in_update(project: Project) -> None:
         """,
     )
     assert project.problems() == ["incidents/db.yaml:7:5: duplicate key 'status'"]
+
+
+# --- checks across fields also when a file fails its model --------------------------------
+
+
+def test_raw_updates_out_of_order_beside_a_typo(project: Project) -> None:
+    project.write_event(
+        "db",
+        """\
+        type: incident
+        title: Slow database
+        components: [shared-hosting]
+        updates:
+          - at: 2026-11-20T10:40
+            status: identified
+            mesage: A failing disk.
+          - at: 2026-11-20T10:00
+            status: investigating
+            message: Slow MySQL.
+        """,
+    )
+    assert project.problems() == [
+        "incidents/db.yaml:5:5: updates[0]: missing required field 'message'",
+        "incidents/db.yaml:7:5: updates[0]: unknown field 'mesage' (did you mean 'message'?)",
+        "incidents/db.yaml:8:9: updates[1].at: 2026-11-20T10:00+02:00 is before the update "
+        "above it (2026-11-20T10:40+02:00); updates go oldest first",
+    ]
+
+
+def test_raw_next_update_before_its_update_beside_a_bad_status(project: Project) -> None:
+    project.write_event(
+        "db",
+        """\
+        type: incident
+        title: Slow database
+        components: [shared-hosting]
+        updates:
+          - at: 2026-11-20T10:40
+            status: fixing
+            message: A failing disk.
+            next_update: 2026-11-20T10:30
+        """,
+    )
+    assert project.problems() == [
+        "incidents/db.yaml:6:13: updates[0].status: expected 'investigating', 'identified', "
+        "'monitoring' or 'resolved', got 'fixing'",
+        "incidents/db.yaml:8:18: updates[0].next_update: 2026-11-20T10:30+02:00 "
+        "is before the update itself",
+    ]
+
+
+def test_raw_update_order_skips_an_invalid_time(project: Project) -> None:
+    # The bad time is reported once, by the model; the order check compares the valid
+    # times around it and says nothing about the bad one or its next_update.
+    project.write_event(
+        "db",
+        """\
+        type: incident
+        title: Slow database
+        components: [shared-hosting]
+        updates:
+          - at: 2026-11-20T10:40
+            status: identified
+            message: A failing disk.
+          - at: 2026-11-20T25:00
+            status: monitoring
+            message: Watching.
+            next_update: 2026-11-20T10:00
+          - at: 2026-11-20T10:20
+            status: resolved
+            message: Fixed.
+        """,
+    )
+    assert project.problems() == [
+        f"incidents/db.yaml:8:9: updates[1].at: {TIME_HINT}, got '2026-11-20T25:00'",
+        "incidents/db.yaml:12:9: updates[2].at: 2026-11-20T10:20+02:00 is before the update "
+        "above it (2026-11-20T10:40+02:00); updates go oldest first",
+    ]
+
+
+def test_raw_update_order_on_an_event_of_unknown_type(project: Project) -> None:
+    project.write_event(
+        "db",
+        """\
+        type: outage
+        title: Slow database
+        components: [shared-hosting]
+        updates:
+          - at: 2026-11-20T10:40
+            status: identified
+            message: A failing disk.
+          - at: 2026-11-20T10:00
+            status: investigating
+            message: Slow MySQL.
+        """,
+    )
+    assert project.problems() == [
+        "incidents/db.yaml:1:7: type: expected 'incident', 'maintenance' or 'backup', got 'outage'",
+        "incidents/db.yaml:8:9: updates[1].at: 2026-11-20T10:00+02:00 is before the update "
+        "above it (2026-11-20T10:40+02:00); updates go oldest first",
+    ]
+
+
+def test_raw_window_ends_before_starts_without_a_title(project: Project) -> None:
+    project.write_event(
+        "php",
+        """\
+        type: maintenance
+        components: [shared-hosting]
+        starts: 2026-12-01T04:00
+        ends: 2026-12-01T02:00
+        updates:
+          - at: 2026-11-25T12:00
+            status: scheduled
+            message: Announced.
+          - at: 2026-11-24T12:00
+            status: scheduled
+            message: Announced earlier.
+        """,
+    )
+    assert project.problems() == [
+        "incidents/php.yaml:1:1: missing required field 'title'",
+        "incidents/php.yaml:4:7: ends: 2026-12-01T02:00+02:00 is not after starts "
+        "(2026-12-01T04:00+02:00)",
+        "incidents/php.yaml:9:9: updates[1].at: 2026-11-24T12:00+02:00 is before the update "
+        "above it (2026-11-25T12:00+02:00); updates go oldest first",
+    ]
+
+
+def test_raw_window_both_ends_and_duration_with_a_bad_ends(project: Project) -> None:
+    project.write_event(
+        "php",
+        """\
+        type: maintenance
+        title: PHP upgrade
+        components: [shared-hosting]
+        starts: 2026-12-01T02:00
+        ends: soon
+        duration: 2h
+        """,
+    )
+    assert project.problems() == [
+        f"incidents/php.yaml:5:7: ends: {TIME_HINT}, got 'soon'",
+        "incidents/php.yaml:6:11: duration: give either ends or duration, not both",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["maintenance", "backup"])
+def test_raw_window_neither_ends_nor_duration_with_a_bad_starts(
+    project: Project, kind: str
+) -> None:
+    project.write_event(
+        "php",
+        f"""\
+        type: {kind}
+        title: PHP upgrade
+        components: [shared-hosting]
+        starts: tomorrow
+        """,
+    )
+    assert project.problems() == [
+        f"incidents/php.yaml:1:1: a {kind} needs 'ends' or 'duration'",
+        f"incidents/php.yaml:4:9: starts: {TIME_HINT}, got 'tomorrow'",
+    ]
+
+
+def test_raw_repeat_ending_before_starts_without_a_title(project: Project) -> None:
+    project.write_event(
+        "backup",
+        """\
+        type: backup
+        components: [shared-hosting]
+        starts: 2026-05-01T02:00
+        duration: 2h
+        repeat: FREQ=DAILY;UNTIL=20260401T000000Z
+        """,
+    )
+    assert project.problems() == [
+        "incidents/backup.yaml:1:1: missing required field 'title'",
+        "incidents/backup.yaml:5:9: repeat: the rule ends (UNTIL 2026-04-01T03:00+03:00) before "
+        "the window first starts (2026-05-01T02:00+03:00): it would never happen",
+    ]
+
+
+def test_raw_duplicate_component_id_in_a_config_that_fails_its_model(project: Project) -> None:
+    project.write_config(
+        """\
+        title: Example Hosting status
+        base_url: https://status.example.com/
+        uptime_days: ninety
+        components:
+          - id: email
+            name: Email
+          - id: email
+            nam: Email again
+        """
+    )
+    assert project.problems() == [
+        "statuspage.yaml:3:14: uptime_days: expected a whole number, got 'ninety'",
+        "statuspage.yaml:7:5: components[1]: missing required field 'name'",
+        "statuspage.yaml:7:9: components[1].id: duplicate id 'email' (first used on line 5)",
+        "statuspage.yaml:8:5: components[1]: unknown field 'nam' (did you mean 'name'?)",
+    ]
 
 
 # --- all problems in one run --------------------------------------------------------------

@@ -40,7 +40,7 @@ from statuspage import __version__, sources
 from statuspage.sources import Document, LoadError, Loc, Marks, Position
 
 #: Bump when the layout of the file or of an entry changes.
-FORMAT = 1
+FORMAT = 2
 CACHE_DIR = ".statuspage-cache"
 CACHE_FILE = "documents.json"
 #: Set (to anything but "" or "0") to neither read nor write the cache.
@@ -107,7 +107,7 @@ class ParseCache:
         if type(entry) is list and entry[1:5] == stamp:
             if entry[0] == _ERROR and _is_error_entry(entry):
                 self._new[key] = entry
-                raise LoadError(entry[5], entry[6], entry[7])
+                raise LoadError.of([(line, column, message) for line, column, message in entry[5]])
             if entry[0] == _DOCUMENT and len(entry) == 7 and type(entry[6]) is str:
                 self._new[key] = entry
                 return Document(
@@ -116,7 +116,7 @@ class ParseCache:
         try:
             document = sources.parse_document(path, shown, raw)
         except LoadError as error:
-            self._store(key, [_ERROR, *stamp, error.line, error.column, error.message])
+            self._store(key, [_ERROR, *stamp, [list(found) for found in error.found]])
             raise
         if _fits(document.data, raw):
             self._store(key, [_DOCUMENT, *stamp, document.data, _encode_marks(document.marks)])
@@ -171,12 +171,19 @@ class _CachedMarks(Marks):
 
 def _is_error_entry(entry: list[Any]) -> bool:
     return (
-        len(entry) == 8
-        and type(entry[5]) is int
-        and type(entry[6]) is int
-        and entry[5] > 0
-        and entry[6] > 0
-        and type(entry[7]) is str
+        len(entry) == 6
+        and type(entry[5]) is list
+        and len(entry[5]) > 0
+        and all(
+            type(found) is list
+            and len(found) == 3
+            and type(found[0]) is int
+            and type(found[1]) is int
+            and found[0] > 0
+            and found[1] > 0
+            and type(found[2]) is str
+            for found in entry[5]
+        )
     )
 
 

@@ -7,6 +7,7 @@ semantic one, is reported at its place (SPEC "Bad input").
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -38,6 +39,8 @@ MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 100
 # Longer numbers are never a status file's, and Python will not read the longest.
 MAX_NUMBER_DIGITS = 100
+# Control characters are reported one by one up to this many per file, then counted.
+MAX_CHARACTER_PROBLEMS = 100
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null")}
@@ -213,7 +216,7 @@ def _load_or_report(
     try:
         return cache.parse(key, path, shown, raw, info)
     except LoadError as error:
-        problems.append(Problem(shown, error.line, error.column, error.message))
+        problems.extend(Problem(shown, *found) for found in error.found)
     return None
 
 
@@ -229,25 +232,37 @@ def _read_bytes(path: Path, size: int) -> bytes:
         os.close(descriptor)
 
 
+Found = tuple[int, int, str]  # line, column, message
+
+
 class LoadError(Exception):
-    def __init__(self, line: int, column: int, message: str) -> None:
+    """Why a file could not be loaded: the first problem, and `more` found in the same file."""
+
+    def __init__(self, line: int, column: int, message: str, more: tuple[Found, ...] = ()) -> None:
         super().__init__(message)
         self.line, self.column, self.message = line, column, message
+        self.more = more
 
     @classmethod
     def at(cls, node: Node, message: str) -> LoadError:
         return cls(node.start_mark.line + 1, node.start_mark.column + 1, message)
 
+    @classmethod
+    def of(cls, found: list[Found]) -> LoadError:
+        """One error for all of `found` (not empty)."""
+        return cls(*found[0], more=tuple(found[1:]))
+
+    @property
+    def found(self) -> list[Found]:
+        """Every problem, the first one first."""
+        return [(self.line, self.column, self.message), *self.more]
+
 
 def parse_document(path: Path, shown: str, raw: bytes) -> Document:
     """Parse one YAML file into plain data and marks, refusing anything unsafe."""
     text = _decode(raw)
-    found = _FORBIDDEN_IN_STREAM.search(text)
-    if found is not None:  # YAML refuses them too, but without a line and column
-        line, column = _position(text, found.start())
-        raise LoadError(
-            line, column, f"the control character U+{ord(found.group()):04X} is not allowed"
-        )
+    if _FORBIDDEN_IN_STREAM.search(text) is not None:  # YAML refuses them, without a place
+        raise LoadError.of(_stream_characters(text))
     if _may_nest_deeper_than(text, MAX_DEPTH):
         _check_depth(text)
     loader = _Loader(text)
@@ -266,8 +281,29 @@ def parse_document(path: Path, shown: str, raw: bytes) -> Document:
     if node is None:
         raise LoadError(1, 1, "the file is empty; expected a mapping of fields")
     marks = Marks()
-    data = _Builder(loader, marks).build(node)
+    builder = _Builder(loader, marks)
+    try:
+        data = builder.build(node)
+    except LoadError as error:  # with the characters refused before it
+        raise LoadError.of([*builder.refused, *error.found]) from None
+    if builder.refused:
+        raise LoadError.of(builder.refused)
     return Document(path, shown, data, marks)
+
+
+def _stream_characters(text: str) -> list[Found]:
+    """Every character YAML refuses to read, at its place; after the first 100, a count."""
+    limit = MAX_CHARACTER_PROBLEMS
+    first = list(itertools.islice(_FORBIDDEN_IN_STREAM.finditer(text), limit + 1))
+    places = _positions(text, [match.start() for match in first])
+    found = [
+        (line, column, f"the control character U+{ord(match.group()):04X} is not allowed")
+        for (line, column), match in zip(places, first, strict=True)
+    ]
+    if len(found) > limit:  # a 2 MB file of NULs must not print two million lines
+        more = _FORBIDDEN_IN_STREAM.subn("", text)[1] - limit
+        found[limit] = (*places[limit], f"and {more} more control characters")
+    return found
 
 
 def _may_nest_deeper_than(text: str, limit: int) -> bool:
@@ -342,6 +378,18 @@ def _position(text: str, index: int) -> Position:
     return len(breaks) + 1, index - line_start + 1
 
 
+def _positions(text: str, indexes: list[int]) -> list[Position]:
+    """`_position` of each of `indexes` (ascending, none on a line break) in one pass."""
+    places: list[Position] = []
+    breaks = _LINE_BREAK.finditer(text)
+    line, line_start, pending = 1, 0, next(breaks, None)
+    for index in indexes:
+        while pending is not None and pending.start() < index:
+            line, line_start, pending = line + 1, pending.end(), next(breaks, None)
+        places.append((line, index - line_start + 1))
+    return places
+
+
 def _yaml_message(error: yaml.MarkedYAMLError) -> str:
     problem = error.problem or "invalid YAML"
     if error.context and error.context_mark is not None and error.problem_mark is not None:
@@ -360,12 +408,15 @@ _FORBIDDEN_IN_STREAM = re.compile(
 )
 
 
-def _check_characters(node: Node, text: str) -> None:
-    found = _FORBIDDEN.search(text)
-    if found is not None:
-        raise LoadError.at(
-            node, f"the control character U+{ord(found.group()):04X} is not allowed in text"
-        )
+def _character_problem(text: str) -> str | None:
+    """What is wrong with the characters of `text`, naming each refused one, or None."""
+    if _FORBIDDEN.search(text) is None:
+        return None
+    names = [f"U+{ord(char):04X}" for char in dict.fromkeys(_FORBIDDEN.findall(text))]
+    if len(names) == 1:
+        return f"the control character {names[0]} is not allowed in text"
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+    return f"the control characters {listed} are not allowed in text"
 
 
 class _Builder:
@@ -376,6 +427,10 @@ class _Builder:
         self._marks = marks
         self._expanded = 0
         self._open: set[int] = set()
+        #: Text with refused characters, one problem per node: the file goes on to the end
+        #: so that all of them are reported (SPEC "Bad input"), then it is refused.
+        self.refused: list[Found] = []
+        self._refused_at: set[Position] = set()  # an alias shows a node again
 
     def build(self, node: Node) -> Any:
         return self._node(node, (), 0)
@@ -422,7 +477,7 @@ class _Builder:
                 )
             self._check_tag(key_node, None)
             key = str(key_node.value)
-            _check_characters(key_node, key)
+            self._check_characters(key_node, key)
             if key in result:
                 raise LoadError.at(key_node, f"duplicate key '{key}'")
             self._marks.keys[(*loc, key)] = (
@@ -442,8 +497,15 @@ class _Builder:
             raise LoadError.at(node, f"a number may have at most {MAX_NUMBER_DIGITS} digits")
         value = self._loader.construct_object(node, deep=True)
         if isinstance(value, str):
-            _check_characters(node, value)
+            self._check_characters(node, value)
         return value
+
+    def _check_characters(self, node: Node, text: str) -> None:
+        problem = _character_problem(text)
+        place = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if problem is not None and place not in self._refused_at:
+            self._refused_at.add(place)
+            self.refused.append((*place, problem))
 
     @staticmethod
     def _check_tag(node: Node, kind: str | None) -> None:

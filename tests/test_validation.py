@@ -1598,3 +1598,83 @@ def test_time_without_offset_is_in_site_timezone(project: Project) -> None:
     assert maintenance.starts == datetime(2026, 6, 30, 23, 0, tzinfo=UTC)
     assert maintenance.starts.astimezone(HELSINKI).utcoffset() == timedelta(hours=3)
     assert project.problems() == []
+
+
+# --- every refused character, not only the first (moved from a proposal) ---
+
+
+def test_every_control_character_in_text_is_reported(project: Project) -> None:
+    project.write_event(
+        "db",
+        """\
+        type: incident
+        title: "A \\uFFFE title"
+        components: [shared-hosting]
+        updates:
+          - at: 2026-11-20T10:02
+            status: investigating
+            message: "Slow \\uFFFF MySQL \\v and \\uFFFF again."
+        """,
+    )
+    for _ in range(2):  # the second time from the parse cache
+        assert project.problems() == [
+            "incidents/db.yaml:2:8: the control character U+FFFE is not allowed in text",
+            "incidents/db.yaml:7:14: the control characters U+FFFF and U+000B "
+            "are not allowed in text",
+        ]
+
+
+def test_a_control_character_in_an_alias_is_reported_once(project: Project) -> None:
+    project.write_event(
+        "db",
+        """\
+        type: incident
+        title: &t "A \\x01 title"
+        components: [shared-hosting]
+        description: *t
+        updates:
+          - at: 2026-11-20T10:02
+            status: investigating
+            message: *t
+        """,
+    )
+    assert project.problems() == [
+        "incidents/db.yaml:2:8: the control character U+0001 is not allowed in text",
+    ]
+
+
+def test_control_characters_with_a_later_load_error(project: Project) -> None:
+    project.write_event(
+        "db",
+        """\
+        type: incident
+        title: "A \\x01 title"
+        title: Again
+        """,
+    )
+    assert project.problems() == [
+        "incidents/db.yaml:2:8: the control character U+0001 is not allowed in text",
+        "incidents/db.yaml:3:1: duplicate key 'title'",
+    ]
+
+
+def test_every_raw_control_character_is_reported_at_its_place(project: Project) -> None:
+    path = project.root / "incidents" / "db.yaml"
+    path.write_bytes(
+        b"type: incident\ntitle: A \x0b title\r\ncomponents: [shared-hosting]\x00\n"
+        b"updates:\n  - at: \x1b2026\n"
+    )
+    assert project.problems() == [
+        "incidents/db.yaml:2:10: the control character U+000B is not allowed",
+        "incidents/db.yaml:3:29: the control character U+0000 is not allowed",
+        "incidents/db.yaml:5:9: the control character U+001B is not allowed",
+    ]
+
+
+def test_raw_control_characters_are_counted_after_a_hundred(project: Project) -> None:
+    path = project.root / "incidents" / "db.yaml"
+    path.write_bytes(b"title: x\n" + b"\x00" * 150 + b"\n")
+    problems = project.problems()
+    assert len(problems) == 101
+    assert problems[0] == "incidents/db.yaml:2:1: the control character U+0000 is not allowed"
+    assert problems[-1] == "incidents/db.yaml:2:101: and 50 more control characters"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -11,11 +12,11 @@ from jinja2 import Environment
 
 from statuspage.api import render_api
 from statuspage.check import find_warnings
-from statuspage.errors import Problem, StatusPageError
+from statuspage.errors import Problem
 from statuspage.feeds import render_feeds
 from statuspage.ical import render_calendars
 from statuspage.memory import fewer_collections
-from statuspage.output import check_output_dir, write_site
+from statuspage.output import check_output_dir, new_site
 from statuspage.parallel import Task, run_tasks
 from statuspage.render import make_environment, plan_site, render_pages
 from statuspage.sources import EVENT_DIR, TEMPLATE_DIR, load_sources
@@ -48,18 +49,21 @@ def build(config_path: Path, output_dir: Path, now: datetime, jobs: int = 1) -> 
     site, events = require_valid(validated)
     state = compute_state(site, events, resolve_now(now, site.zone))  # stage 3
     environment = make_environment(sources.root / TEMPLATE_DIR, site.language, site.zone)
-    outputs = render_outputs(state, environment, jobs)  # stage 4
-    write_site(outputs, target)  # stage 5
+    with new_site(target) as tree:  # stage 5: swapped in once every file is written
+        for outputs in render_outputs(state, environment, jobs):  # stage 4, task by task
+            tree.write(outputs)
     warnings = (*validated.problems, *find_warnings(state, validated.documents))
-    return BuildReport(target, len(outputs), tuple(sorted(warnings)))
+    return BuildReport(target, tree.count, tuple(sorted(warnings)))
 
 
 #: A site of fewer pages is rendered in one process: starting workers would cost more.
 PARALLEL_PAGES = 2_000
 
 
-def render_outputs(state: SiteState, environment: Environment, jobs: int = 1) -> dict[str, bytes]:
-    """Every file of the site: the pages, then what subscribers read."""
+def render_outputs(
+    state: SiteState, environment: Environment, jobs: int = 1
+) -> Iterator[dict[str, bytes]]:
+    """Every file of the site, some at a time: the pages, then what subscribers read."""
     pages = plan_site(state)
     if len(pages) < PARALLEL_PAGES:
         jobs = 1
@@ -72,10 +76,4 @@ def render_outputs(state: SiteState, environment: Environment, jobs: int = 1) ->
         partial(render_api, state),
         *(partial(render_pages, part, environment) for part in slices),
     ]
-    outputs: dict[str, bytes] = {}
-    for more in run_tasks(tasks, jobs):
-        clash = outputs.keys() & more.keys()
-        if clash:
-            raise StatusPageError(f"two outputs would be written to {min(clash)}")
-        outputs.update(more)
-    return outputs
+    return run_tasks(tasks, jobs)

@@ -65,15 +65,21 @@ def check_output_dir(
 
 
 def write_site(outputs: Mapping[str, bytes], output_dir: Path) -> None:
-    """Write every file into a tree beside `output_dir`, then swap it in for `output_dir`.
+    """Write every file into a tree beside `output_dir`, then swap it in for `output_dir`."""
+    with new_site(output_dir) as site:
+        site.write(outputs)
+
+
+@contextmanager
+def new_site(output_dir: Path) -> Iterator[SiteTree]:
+    """The tree the next site is written into, swapped in for `output_dir` when the block
+    ends without an error (and otherwise never seen).
 
     The tree is the site of the build before last when one is kept (`spare_dir`): only the
     files whose bytes differ are written, and the old site becomes the next build's spare.
     Without one, a new temporary tree is written in full.
     """
     target = Path(os.path.abspath(output_dir))
-    for relpath in outputs:
-        _safe_relpath(relpath)
     target.parent.mkdir(parents=True, exist_ok=True)
     with _locked(target.parent):
         spare = spare_dir(target)
@@ -84,13 +90,77 @@ def write_site(outputs: Mapping[str, bytes], output_dir: Path) -> None:
             else Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
         )
         try:
-            _sync(tree, {**outputs, MARKER: MARKER_TEXT})
+            site = SiteTree(tree)
+            yield site
+            site.finish()
             _publishable(tree)
             _swap(tree, target, spare)
         except BaseException:
             if not reuse:
                 shutil.rmtree(tree, ignore_errors=True)
             raise
+
+
+class SiteTree:
+    """A directory being made to hold exactly the files written to it, and no others.
+
+    A file whose bytes are already there is left alone. Anything in the tree that is not
+    a plain file or directory (a link, say) is removed first, never followed, so a
+    planted link cannot send a write outside the tree.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._files, self._directories, strays = _scan(root)
+        for path in strays:
+            path.unlink()
+        self._written: set[str] = set()
+
+    @property
+    def count(self) -> int:
+        """How many files have been written, the marker not counted."""
+        return len(self._written - {MARKER})
+
+    def write(self, outputs: Mapping[str, bytes]) -> None:
+        for relpath in sorted(outputs):
+            self._write(relpath, outputs[relpath])
+
+    def _write(self, relpath: str, data: bytes) -> None:
+        _safe_relpath(relpath)
+        if relpath in self._written:
+            raise OutputError(f"two outputs would be written to {relpath}")
+        self._written.add(relpath)
+        place = os.path.join(self.root, relpath)
+        if relpath in self._files:
+            _rewrite(place, data)
+            return
+        if relpath in self._directories:  # a directory where a file goes now
+            shutil.rmtree(place)
+            self._directories -= {d for d in self._directories if _within(d, relpath)}
+            self._files -= {f for f in self._files if _within(f, relpath)}
+        parent = relpath.rpartition("/")[0]
+        if parent and parent not in self._directories:
+            for ancestor in reversed(list(_ancestors(parent))):  # a file where a directory goes
+                if ancestor in self._files:
+                    os.unlink(os.path.join(self.root, ancestor))
+                    self._files.discard(ancestor)
+            os.makedirs(os.path.join(self.root, parent), exist_ok=True)
+            self._directories.update(_ancestors(parent))
+        _write(place, data)
+
+    def finish(self) -> None:
+        """Write the marker, then remove every file and directory that was not written."""
+        self._write(MARKER, MARKER_TEXT)
+        for relpath in sorted(self._files - self._written):
+            Path(self.root, relpath).unlink()
+        parents = {relpath.rpartition("/")[0] for relpath in self._written}
+        wanted = {ancestor for parent in parents for ancestor in _ancestors(parent)}
+        for relpath in sorted(self._directories - wanted, key=len, reverse=True):
+            os.rmdir(os.path.join(self.root, relpath))  # its files were not written
+
+
+def _within(relpath: str, directory: str) -> bool:
+    return relpath == directory or relpath.startswith(directory + "/")
 
 
 def spare_dir(target: Path) -> Path:
@@ -116,35 +186,6 @@ def _locked(directory: Path) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)
-
-
-def _sync(tree: Path, outputs: Mapping[str, bytes]) -> None:
-    """Make `tree` hold exactly `outputs`, writing only what differs.
-
-    Anything in it that is not a plain file or directory (a link, say) is removed, never
-    followed, so a planted link cannot send a write outside the tree.
-    """
-    files, directories, strays = _scan(tree)
-    for path in strays:
-        path.unlink()
-    parents = {relpath.rpartition("/")[0] for relpath in outputs}
-    wanted_dirs = {ancestor for parent in parents for ancestor in _ancestors(parent)}
-    for relpath in sorted(files - outputs.keys()):
-        (tree / relpath).unlink()
-    for relpath in sorted(directories - wanted_dirs, key=len, reverse=True):
-        (tree / relpath).rmdir()  # emptied above: no wanted file, its directories went first
-    directories &= wanted_dirs
-    for relpath in sorted(outputs):
-        data = outputs[relpath]
-        place = os.path.join(tree, relpath)
-        if relpath in files:
-            _rewrite(place, data)
-            continue
-        parent = relpath.rpartition("/")[0]
-        if parent and parent not in directories:
-            os.makedirs(os.path.join(tree, parent), exist_ok=True)
-            directories.update(_ancestors(parent))
-        _write(place, data)
 
 
 def _ancestors(relpath: str) -> Iterator[str]:

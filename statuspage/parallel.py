@@ -13,7 +13,7 @@ import gc
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 Outputs = dict[str, bytes]
 Task = Callable[[], Outputs]
@@ -34,18 +34,23 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux")
 
 
-def run_tasks(tasks: Sequence[Task], jobs: int) -> list[Outputs]:
-    """Every task's outputs, in the order of `tasks`; in `jobs` processes when that is more
-    than one (the caller decides whether the work is large enough to pay for them)."""
+def run_tasks(tasks: Sequence[Task], jobs: int) -> Iterator[Outputs]:
+    """Every task's outputs as each task finishes; in `jobs` processes when that is more
+    than one (the caller decides whether the work is large enough to pay for them).
+
+    The caller takes each task's outputs while the workers go on with the next ones.
+    """
     global _TASKS
     if jobs <= 1 or len(tasks) <= 1 or not can_fork():
-        return [task() for task in tasks]
+        for task in tasks:
+            yield task()
+        return
     _TASKS = tasks
     gc.freeze()  # the workers' collections then leave the inherited objects (and pages) be
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(tasks))) as pool:
-            return pool.map(_run, range(len(tasks)), chunksize=1)
+            yield from pool.imap_unordered(_run, range(len(tasks)))
     finally:
         gc.unfreeze()
         _TASKS = ()

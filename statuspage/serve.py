@@ -166,7 +166,7 @@ class Builder:
         previous = self._live.snapshot
         generation = previous.generation + 1
         # Always the same place: the build then writes only the files that changed, into the
-        # tree of the build before last, and swaps it in (output.write_site).
+        # tree of the build before last, and swaps it in (output.new_site).
         target = self._workdir / "site"
         # `now` None means the clock at each rebuild, so windows flip while serving (cli.py).
         outcome = _attempt_build(self._config_path, target, self._now or datetime.now(UTC))

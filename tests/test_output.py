@@ -10,7 +10,14 @@ from click.testing import CliRunner
 
 from statuspage import output as stage_output
 from statuspage.cli import cli
-from statuspage.output import MARKER, MARKER_TEXT, OutputError, check_output_dir, write_site
+from statuspage.output import (
+    MARKER,
+    MARKER_TEXT,
+    OutputError,
+    check_output_dir,
+    new_site,
+    write_site,
+)
 from tests.conftest import Project
 
 NOW = ["--now", "2026-11-23T10:00"]
@@ -135,6 +142,16 @@ def test_failure_while_writing_leaves_previous_site(
             write_site({"index.html": b"new", "more.html": b"new"}, tmp_path / "out")
     assert snapshot(tmp_path / "out") == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.previous", "out"]
+
+
+def test_two_outputs_for_one_path_fail_the_build_and_change_nothing(tmp_path: Path) -> None:
+    write_site({"index.html": b"good"}, tmp_path / "out")
+    before = snapshot(tmp_path / "out")
+    with pytest.raises(OutputError, match=r"two outputs would be written to feed\.atom"):
+        with new_site(tmp_path / "out") as site:
+            site.write({"index.html": b"new", "feed.atom": b"from the feeds"})
+            site.write({"feed.atom": b"from a page"})
+    assert snapshot(tmp_path / "out") == before
 
 
 @pytest.mark.parametrize("relpath", ["../escape.html", "/etc/passwd", "a/../../b", "a\\..\\b"])

@@ -5,6 +5,11 @@ the file's `updates` list (found through the loader's marks), in the list's own
 indentation. The result is parsed and validated before it is written, and it must
 read back as the old data plus the new update; it is written to a temporary file,
 fsynced and renamed over the old one, under a lock (Lektor's atomic_open).
+
+The lock is on the event file itself. Since an update replaces that file, a lock taken
+on a file that was opened before another update's rename guards nothing: after locking,
+the path must still name the locked file, or the lock is dropped and the new file
+locked instead.
 """
 
 from __future__ import annotations
@@ -75,6 +80,9 @@ def append_update(config_path: Path, event_id: str, request: NewUpdate, now: dat
     with _locked(path):
         old = path.read_text(encoding="utf-8")
         document = parse_document(path, display_path(path), old.encode("utf-8"))
+        # The file as it is now, under the lock: another update may have landed since
+        # the sources were read.
+        event = validate_document(document, site)
         last = event.updates[-1].at if event.updates else None
         entry = _entry(request, site.zone, resolve_now(now, site.zone), last)
         new = _append(old, document, entry)
@@ -211,18 +219,47 @@ def _normalise(data: Any) -> Any:
     return json.loads(json.dumps(data, default=str, sort_keys=True))
 
 
+#: How many times a lock is taken again when the file was replaced while it was taken.
+_LOCK_ATTEMPTS = 10
+
+
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the event file; refuse if another update holds it."""
-    with path.open("rb") as handle:
-        if fcntl is not None:
+    """Hold an exclusive lock on the event file; refuse if another update holds it.
+
+    Another update may replace the file between our open and our lock; then the lock
+    is on the old file, which no other update will lock again, so the path is checked
+    to still be the locked file, and if not the new file is opened and locked.
+    """
+    busy = UpdateError(f"{display_path(path)} is being updated by another process; try again")
+    for _ in range(_LOCK_ATTEMPTS):
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise UpdateError(f"{display_path(path)} no longer exists") from None
+        with handle:
+            if fcntl is None:  # pragma: no cover
+                yield
+                return
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise UpdateError(
-                    f"{display_path(path)} is being updated by another process; try again"
-                ) from None
-        yield
+                raise busy from None
+            if _is_open_file(path, handle):
+                yield
+                return
+        # Replaced by another update meanwhile: that one is done; lock the new file.
+    raise busy
+
+
+def _is_open_file(path: Path, handle: IO[bytes]) -> bool:
+    """Whether `path` still names the file open as `handle` (not renamed over since)."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(handle.fileno())
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _replace(path: Path, text: str) -> None:

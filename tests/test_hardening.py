@@ -8,19 +8,24 @@ import re
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import icalendar
 import pytest
-from bs4 import BeautifulSoup
+import yaml
+from bs4 import BeautifulSoup, Tag
 from click.testing import CliRunner
 
+from statuspage import edit
 from statuspage.build import build
 from statuspage.cli import cli
+from statuspage.edit import NewUpdate, UpdateError, append_update
 from statuspage.scaffold import NewEvent, new_event
 from tests.conftest import FIXED_NOW, HELSINKI, Project, copy_example
 
@@ -41,6 +46,14 @@ HOSTILE = [
 ]
 
 
+#: Contact values the models accept (an address with an @ and a dotted domain, an absolute
+#: http(s) URL) that would break out of an attribute or run script if written unescaped.
+HOSTILE_EMAIL = '"><script>alert(7)</script>@evil.example'
+HOSTILE_URL = (
+    "https://evil.example/support?q=\"><script>alert(8)</script>&x=' onmouseover='alert(9)"
+)
+
+
 def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=True)  # a YAML double-quoted scalar
 
@@ -55,8 +68,8 @@ def _hostile_project(project: Project) -> None:
         description: {_quoted(line)}
         timezone: Europe/Helsinki
         contact:
-          email: support@example.com
-          url: https://example.com/support
+          email: {_quoted(HOSTILE_EMAIL)}
+          url: {_quoted(HOSTILE_URL)}
         components:
           - id: email
             name: {_quoted("Mail " + line)}
@@ -113,6 +126,15 @@ def test_hostile_text_is_inert_everywhere(project: Project) -> None:
     site = project.root / "site"
     for path in site.rglob("*.html"):
         _assert_inert_html(path.read_text(encoding="utf-8"), str(path))
+    # The contact is on every page, as the values given: text and attribute values, not markup.
+    page = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html5lib")
+    mail = page.select_one('a[href^="mailto:"]')
+    assert isinstance(mail, Tag)
+    assert (mail["href"], mail.get_text()) == (f"mailto:{HOSTILE_EMAIL}", HOSTILE_EMAIL)
+    assert [link.get_text() for link in page.select(f"a[href={_quoted(HOSTILE_URL)}]")] == [
+        "Support"
+    ]
+    assert (page.title.get_text() if page.title else "").startswith("Status <script>")
     for name in (
         "feed.atom",
         "feed.rss",
@@ -136,6 +158,42 @@ def test_hostile_text_is_inert_everywhere(project: Project) -> None:
         json.loads(path.read_text(encoding="utf-8"))
     badge = ET.fromstring((site / "badge.svg").read_bytes())
     assert not [node for node in badge.iter() if node.tag.endswith("script")]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "java\tscript:alert(1)",  # browsers drop tabs inside URLs
+        " javascript:alert(1)",
+        "vbscript:msgbox(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "//evil.example/x",
+        "mailto:x@evil.example",
+    ],
+)
+def test_contact_url_must_be_http(project: Project, url: str) -> None:
+    project.write_config(
+        f"title: T\nbase_url: https://s.example/\ncontact:\n  url: {_quoted(url)}\n"
+        "components:\n  - id: email\n    name: Mail\n"
+    )
+    assert project.problems() == [
+        "statuspage.yaml:4:8: contact.url: expected an absolute http(s) URL such as "
+        f"https://status.example.com/, got '{url}'"
+    ]
+
+
+@pytest.mark.parametrize(
+    "email", ["javascript:alert(1)", "<script>@x", "a @evil.example", "a@b\r\nBcc: c@d.example"]
+)
+def test_contact_email_must_be_an_address(project: Project, email: str) -> None:
+    project.write_config(
+        f"title: T\nbase_url: https://s.example/\ncontact:\n  email: {_quoted(email)}\n"
+        "components:\n  - id: email\n    name: Mail\n"
+    )
+    [problem] = project.problems()
+    assert problem.startswith("statuspage.yaml:4:10: contact.email: expected an email address")
 
 
 # --- paths -----------------------------------------------------------------------------------
@@ -286,6 +344,257 @@ def test_new_killed_before_its_file_is_whole_leaves_nothing(
     assert list((project.root / "incidents").iterdir()) == []
 
 
+OPEN_INCIDENT = """\
+type: incident
+title: Slow database
+components: [email]
+# a comment the update keeps
+updates:
+  - at: 2026-11-23T09:00
+    status: investigating
+    message: Looking.
+"""
+
+
+def _is_in(directory: Path, descriptor: int) -> bool:
+    """Whether the open file `descriptor` has a name in `directory` (hidden names too)."""
+    inode = os.fstat(descriptor).st_ino
+    with os.scandir(directory) as entries:
+        return any(entry.inode() == inode for entry in entries)
+
+
+@pytest.mark.parametrize("stage", ["fsync", "replace"])
+def test_update_killed_between_write_and_rename_leaves_the_file(
+    project: Project, monkeypatch: pytest.MonkeyPatch, stage: str
+) -> None:
+    """Interrupted once the new text is written to its temporary file (before its fsync, or
+    before the rename): the event file is as it was, and the temporary file is gone."""
+    path = project.write_event("x", OPEN_INCIDENT)
+    incidents = path.parent
+    before = path.read_bytes()
+    listing = sorted(os.listdir(incidents))
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(descriptor: int) -> None:
+        if stage == "fsync" and _is_in(incidents, descriptor):
+            assert len(os.listdir(incidents)) == len(listing) + 1  # the temporary file
+            raise KeyboardInterrupt
+        real_fsync(descriptor)
+
+    def replace(source: Any, target: Any) -> None:
+        if stage == "replace" and Path(target).parent.resolve() == incidents.resolve():
+            assert Path(source).read_text(encoding="utf-8").endswith("message: Found it.\n")
+            raise KeyboardInterrupt
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        append_update(project.config_path, "x", NewUpdate("identified", "Found it."), FIXED_NOW)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(incidents)) == listing
+
+
+#: Runs `statuspage update` with hooks that slow it down at chosen points, so that
+#: processes overlap the way a test wants: argv is READY GO START LOCK_DELAY HOLD ARGS...
+#: It says it is ready once imported, waits for the file GO (which holds the moment T0),
+#: starts the command at T0 + START, sleeps LOCK_DELAY before its first lock, and HOLD
+#: before it renames a file into incidents/ (after writing it).
+_SLOW_UPDATE = textwrap.dedent(
+    """\
+    import fcntl, os, sys, time
+    from pathlib import Path
+    from statuspage import cli, edit  # imported before T0: all start together
+
+    ready, go = Path(sys.argv[1]), Path(sys.argv[2])
+    start, lock_delay, hold = (float(value) for value in sys.argv[3:6])
+    real_flock, real_replace = fcntl.flock, os.replace
+    delays = [lock_delay]
+
+    def flock(descriptor, operation):
+        if delays:
+            time.sleep(delays.pop())
+        return real_flock(descriptor, operation)
+
+    def replace(source, target):
+        if Path(target).parent.name == "incidents":
+            Path(str(ready) + ".written").touch()
+            time.sleep(hold)
+        return real_replace(source, target)
+
+    fcntl.flock, os.replace = flock, replace
+    ready.touch()
+    deadline = time.time() + 60  # never an orphan waiting for ever
+    while not go.exists():
+        if time.time() > deadline:
+            sys.exit("no go")
+        time.sleep(0.005)
+    time.sleep(max(0.0, float(go.read_text()) + start - time.time()))
+    sys.argv = ["statuspage", *sys.argv[6:]]
+    cli.main()
+    """
+)
+
+
+def _slow_updates(
+    root: Path, schedule: list[tuple[float, float, float]], now: str = "2026-11-23T10:00"
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run one `statuspage update x` per (start, lock delay, hold), all timed from one T0."""
+    control = root.parent / f"{root.name}-control"
+    control.mkdir()
+    go = control / "go"
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _SLOW_UPDATE,
+                str(control / f"ready-{index}"),
+                str(go),
+                *(str(value) for value in timing),
+                "update",
+                "x",
+                "--status",
+                "identified",
+                "--message",
+                f"Update from writer {index}.",
+                "--now",
+                now,
+            ],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for index, timing in enumerate(schedule)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not all((control / f"ready-{i}").exists() for i in range(len(schedule))):
+            assert time.monotonic() < deadline, "the writers did not start"
+            time.sleep(0.01)
+        (control / "go.tmp").write_text(str(time.time() + 0.05))
+        (control / "go.tmp").rename(go)
+        results = []
+        for process in processes:
+            output, _ = process.communicate(timeout=60)
+            results.append(subprocess.CompletedProcess(process.args, process.returncode, output))
+        return results
+    finally:
+        _stop(processes)
+
+
+def _stop(processes: list[subprocess.Popen[str]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        # Writer 0 locks the file and holds it; writer 1 opens the same file at once but
+        # locks it only after writer 0 has renamed its new file over it; writer 2 opens
+        # that new file while writer 1 holds its lock; writer 3 comes after everyone.
+        # Were a lock on a replaced file good, writers 1 and 2 would both append to the
+        # file writer 0 wrote, and the later rename would lose the other's update.
+        pytest.param(
+            [(0.0, 0.0, 0.4), (0.0, 0.7, 0.4), (0.8, 0.0, 0.4), (1.6, 0.0, 0.0)],
+            id="lock-taken-on-a-replaced-file",
+        ),
+        pytest.param([(0.0, 0.0, 0.0)] * 5, id="five-at-once"),
+    ],
+)
+def test_concurrent_updates_land_or_are_refused(
+    project: Project, schedule: list[tuple[float, float, float]]
+) -> None:
+    path = project.write_event("x", OPEN_INCIDENT)
+    results = _slow_updates(project.root, schedule)
+    landed = []
+    for index, result in enumerate(results):
+        assert "Traceback" not in result.stdout, result.stdout
+        if result.returncode == 0:
+            assert result.stdout == "updated incidents/x.yaml\n"
+            landed.append(f"Update from writer {index}.")
+        else:
+            assert (result.returncode, result.stdout) == (
+                1,
+                "Error: incidents/x.yaml is being updated by another process; try again\n",
+            )
+    assert landed, "no update landed"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(OPEN_INCIDENT)  # appended: the rest of the file as it was
+    updates = yaml.safe_load(text)["updates"]
+    assert updates[0]["message"] == "Looking."
+    assert sorted(update["message"] for update in updates[1:]) == sorted(landed)
+    assert project.problems() == []
+    assert sorted(os.listdir(path.parent)) == ["x.yaml"]
+
+
+def test_update_checks_its_order_against_the_file_it_locked(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another update lands between our reading the sources and our lock: `--at` is
+    checked against the file as it is under the lock, not as it was read."""
+    path = project.write_event("x", OPEN_INCIDENT)
+    read_before = edit.load_sources(project.config_path)
+    append_update(
+        project.config_path, "x", NewUpdate("identified", "Found it.", at="09:30"), FIXED_NOW
+    )
+    landed = path.read_bytes()
+    monkeypatch.setattr(edit, "load_sources", lambda config: read_before)
+    with pytest.raises(
+        UpdateError, match=r"--at 2026-11-23T09:15\+02:00 is before the last update"
+    ):
+        append_update(
+            project.config_path, "x", NewUpdate("monitoring", "Late.", at="09:15"), FIXED_NOW
+        )
+    assert path.read_bytes() == landed
+
+
+def test_update_killed_for_good_before_its_rename_leaves_the_file(project: Project) -> None:
+    """SIGKILL after the new text is written, before the rename: the event file is whole;
+    the temporary file that no one could remove is not read as an event."""
+    path = project.write_event("x", OPEN_INCIDENT)
+    before = path.read_bytes()
+    control = project.root.parent / f"{project.root.name}-control"
+    control.mkdir()
+    (control / "go").write_text(str(time.time()))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _SLOW_UPDATE,
+            str(control / "ready"),
+            str(control / "go"),
+            "0",
+            "0",
+            "60",
+            *("update", "x", "--status", "identified", "--message", "Lost."),
+        ],
+        cwd=project.root,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (control / "ready.written").exists():
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        assert process.wait() == -signal.SIGKILL
+    finally:
+        _stop([process])
+    assert path.read_bytes() == before
+    [left] = [name for name in os.listdir(path.parent) if name != "x.yaml"]
+    assert left.startswith(".x.yaml.") and left.endswith(".tmp")
+    assert project.problems() == []
+    append_update(project.config_path, "x", NewUpdate("identified", "Found it."), FIXED_NOW)
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["updates"][-1]["message"] == (
+        "Found it."
+    )
+
+
 def test_build_killed_midway_leaves_the_previous_site(tmp_path: Path) -> None:
     config = copy_example(tmp_path)
     runner = CliRunner()
@@ -365,3 +674,122 @@ def test_years_out_of_range_are_clear_errors(project: Project, text: str) -> Non
         problem
         == f"incidents/x.yaml:5:9: updates[0].at: '{text}': years before 1900 or after 2200 are not supported"
     )
+
+
+def _page(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html5lib")
+
+
+def _text(node: Any) -> str:
+    assert isinstance(node, Tag)
+    return " ".join(node.get_text(" ").split())
+
+
+def _facts(page: BeautifulSoup) -> dict[str, str]:
+    return {_text(term): _text(term.find_next_sibling("dd")) for term in page.select("dl.facts dt")}
+
+
+def _component_item(page: BeautifulSoup, name: str) -> Tag:
+    return next(item for item in page.select("li.component") if _text(item.a) == name)
+
+
+def _component(page: BeautifulSoup, name: str) -> tuple[str, str]:
+    """A component's status, and its uptime over the bars, as shown."""
+    item = _component_item(page, name)
+    uptime = [_text(part) for part in item.select(".uptime-legend span") if "uptime" in _text(part)]
+    return _text(item.select_one(".component-head .status")), " ".join(uptime)
+
+
+def _bars(page: BeautifulSoup, name: str) -> list[str]:
+    return [_text(bar) for bar in _component_item(page, name).select("ol.bars li")]
+
+
+NEW_YEAR_OUTAGE = """\
+type: incident
+title: New Year outage
+impact: major
+components: {email: major_outage}
+updates:
+  - at: 2026-12-31T23:30
+    status: investigating
+    message: Mail is down.
+"""
+
+
+def test_incident_across_the_year_end(project: Project) -> None:
+    """23:30 on New Year's Eve to 00:30 on New Year's Day, Helsinki time."""
+    project.write_event("new-year", NEW_YEAR_OUTAGE)
+    site = project.root / "site"
+    # Ten minutes into the new year, still open: it has lasted 40 minutes, not a year.
+    build(project.config_path, site, datetime(2027, 1, 1, 0, 10, tzinfo=HELSINKI))
+    index = _page(site / "index.html")
+    [active] = index.select("article.incident")
+    assert "Lasted 40 min so far" in _text(active)
+    assert _component(index, "Email")[0] == "Major outage"
+    last_year, today = _bars(index, "Email")[-2:]
+    assert last_year == "Dec 31, 2026: Major outage, 97.92% up"  # 30 minutes of 24 hours
+    assert today.startswith("Jan 1, 2027: Major outage, ")
+
+    project.write_event(
+        "new-year",
+        NEW_YEAR_OUTAGE
+        + "  - at: 2027-01-01T00:30\n    status: resolved\n    message: Mail is back.\n",
+    )
+    build(project.config_path, site, datetime(2027, 1, 2, 12, 0, tzinfo=HELSINKI))
+    page = _page(site / "incidents" / "new-year" / "index.html")
+    assert _facts(page) == {
+        "Started": "Dec 31, 2026, 11:30 PM EET",
+        "Resolved": "Jan 1, 2027, 12:30 AM EET",
+        "Duration": "1 hr",
+    }
+    index = _page(site / "index.html")
+    assert _bars(index, "Email")[-4:] == [
+        "Dec 30, 2026: Operational, 100.00% up",
+        "Dec 31, 2026: Major outage, 97.92% up",  # 30 minutes on each side of midnight
+        "Jan 1, 2027: Major outage, 97.92% up",
+        "Jan 2, 2027: Operational, 100.00% up",
+    ]
+    assert _component(index, "Email") == ("Operational", "99.95% uptime")  # 1 h in 90 days
+    assert all(bar.endswith("Operational, 100.00% up") for bar in _bars(index, "Email")[:-3])
+    assert all(
+        bar.endswith("Operational, 100.00% up") for bar in _bars(index, "Shared web hosting")
+    )
+    days = {_text(day): _text(day.find_next_sibling()) for day in index.select("h3.day")}
+    assert "New Year outage" in days["Thursday, December 31, 2026"]
+    assert "New Year outage" in days["Friday, January 1, 2027"]
+    assert days["Saturday, January 2, 2027"] == "No incidents reported."
+    # The history files it under the month it began, linked from the index of months.
+    history = _page(site / "history" / "index.html")
+    assert [_text(link) for link in history.select("ul.months a")] == ["December 2026"]
+    december = _page(site / "history" / "2026-12" / "index.html")
+    assert [_text(item.a) for item in december.select("ul.events li")] == ["New Year outage"]
+    assert not (site / "history" / "2027-01").exists()
+
+
+def test_weekly_backup_across_the_year_end(project: Project) -> None:
+    """Thursdays 23:00 for two hours: the one on New Year's Eve ends in the next year."""
+    project.write_event(
+        "weekly",
+        "type: backup\ntitle: Weekly backup\ncomponents: [vps]\n"
+        "starts: 2026-12-24T23:00\nduration: 2h\nrepeat: FREQ=WEEKLY\n",
+    )
+    site = project.root / "site"
+    build(project.config_path, site, datetime(2026, 12, 30, 12, 0, tzinfo=HELSINKI))
+    index = _page(site / "index.html")
+    [window] = index.select("li.window")
+    assert _text(window).endswith("Dec 31, 2026, 11:00 PM EET \u2013 Jan 1, 2027, 1:00 AM EET")
+    page = _page(site / "incidents" / "weekly" / "index.html")
+    occurrences = [
+        [t["datetime"] for t in item.select("time")] for item in page.select("ul.occurrences li")
+    ]
+    assert occurrences[:2] == [
+        ["2026-12-31T23:00:00+02:00", "2027-01-01T01:00:00+02:00"],
+        ["2027-01-07T23:00:00+02:00", "2027-01-08T01:00:00+02:00"],
+    ]
+    # Half an hour into the new year it is running: the one that began last year.
+    build(project.config_path, site, datetime(2027, 1, 1, 0, 30, tzinfo=HELSINKI))
+    index = _page(site / "index.html")
+    running, upcoming = (_text(item) for item in index.select("li.window"))
+    assert "In progress" in running
+    assert running.endswith("Dec 31, 2026, 11:00 PM EET \u2013 Jan 1, 2027, 1:00 AM EET")
+    assert upcoming.endswith("Jan 7, 2027, 11:00 PM EET \u2013 Jan 8, 2027, 1:00 AM EET")

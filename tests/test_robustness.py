@@ -3,7 +3,9 @@
 Every problem must come out as ``path:line:column: message`` with a position
 inside the file it names; no input may raise out of `check()`, make the CLI
 print a traceback or exit with anything but 0 or 1, or take more than a couple
-of seconds.
+of seconds. A mutated example repository ends in a build or in exit 1: when check
+finds no error it is built (and the build must succeed, in bounded time), else
+`statuspage build` must exit 1 with the same positioned problems and write nothing.
 
 Hypothesis generates the inputs: arbitrary YAML data (dumped with
 yaml.safe_dump), data shaped like status files, raw YAML-ish text and bytes, and
@@ -38,6 +40,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn
 
+from statuspage.build import build
 from statuspage.check import check
 from statuspage.cli import cli
 from statuspage.errors import Problem
@@ -66,8 +69,10 @@ FUZZ = settings(
 
 #: "never take more than a couple of seconds", per check() and per CLI run.
 TIME_LIMIT = 2.0
-#: A run this long is interrupted (SIGALRM) rather than waited for.
-STOP_AFTER = 3 * TIME_LIMIT
+#: A run three times longer than its limit is interrupted (SIGALRM) rather than waited for.
+#: A build of the example repository takes about 0.15 s; a mutated one may not take much
+#: longer (a rule that makes thousands of occurrences, a window of a century).
+BUILD_TIME_LIMIT = 4.0
 
 EXAMPLE_CONFIG = REPO_ROOT / "statuspage.yaml"
 EXAMPLE_EVENTS = sorted((REPO_ROOT / "incidents").glob("*.yaml"))
@@ -112,8 +117,9 @@ class _Slow(AssertionError):
 
 
 @contextmanager
-def time_limit(what: str) -> Iterator[None]:
-    """Fail when the block takes longer than TIME_LIMIT; interrupt it after STOP_AFTER."""
+def time_limit(what: str, limit: float = TIME_LIMIT) -> Iterator[None]:
+    """Fail when the block takes longer than `limit`; interrupt it after 3 times that."""
+    stop_after = 3 * limit
     use_alarm = hasattr(signal, "setitimer") and _in_main_thread()
 
     def on_alarm(signum: int, frame: Any) -> None:
@@ -123,28 +129,28 @@ def time_limit(what: str) -> Iterator[None]:
     start = time.monotonic()
     try:
         if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, STOP_AFTER)
+            signal.setitimer(signal.ITIMER_REAL, stop_after)
         yield
     except _Interrupted:
-        raise AssertionError(f"{what} was stopped after {STOP_AFTER:.0f}s") from None
+        raise AssertionError(f"{what} was stopped after {stop_after:.0f}s") from None
     finally:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
     elapsed = time.monotonic() - start
-    if elapsed > TIME_LIMIT:
-        raise _Slow(f"{what} took {elapsed:.2f}s (limit {TIME_LIMIT}s)")
+    if elapsed > limit:
+        raise _Slow(f"{what} took {elapsed:.2f}s (limit {limit}s)")
 
 
-def within_time_limit(what: str, call: Callable[[], _T]) -> _T:
+def within_time_limit(what: str, call: Callable[[], _T], limit: float = TIME_LIMIT) -> _T:
     """Run `call` under time_limit; a merely slow run is tried once more before it fails,
     so that a busy CI machine is not taken for an input that makes check slow."""
     try:
-        with time_limit(what):
+        with time_limit(what, limit):
             return call()
     except _Slow:
         pass
-    with time_limit(what):
+    with time_limit(what, limit):
         return call()
 
 
@@ -211,6 +217,40 @@ def run_cli(config_path: Path, problems: list[Problem]) -> None:
 
 def check_everything(config_path: Path, files: dict[Path, bytes]) -> None:
     run_cli(config_path, run_check(config_path, files))
+
+
+def check_then_build(config_path: Path, files: dict[Path, bytes]) -> None:
+    """check_everything, then: no errors, and build() succeeds in bounded time; errors, and
+    `statuspage build` exits 1 with exactly check's errors, positioned, writing nothing."""
+    problems = run_check(config_path, files)
+    run_cli(config_path, problems)
+    output = config_path.parent / "site"
+    errors = [problem for problem in problems if problem.is_error]
+    if not errors:
+        report = within_time_limit(
+            "build()", lambda: build(config_path, output, FIXED_NOW, jobs=1), BUILD_TIME_LIMIT
+        )
+        assert report.files > 0
+        assert (output / "index.html").is_file()
+        return
+    runner = CliRunner()
+    arguments = ["build", "--config", str(config_path), "--output", str(output)]
+    arguments += ["--now", FIXED_NOW.isoformat(), "--jobs", "1"]
+    result = within_time_limit(
+        "statuspage build",
+        lambda: runner.invoke(cli, arguments, env={"STATUSPAGE_NOW": None}),
+        BUILD_TIME_LIMIT,
+    )
+    lines = result.output.splitlines()
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"exception escaped the CLI: {result.exception!r}\n{result.output}"
+    )
+    assert "Traceback" not in result.output and "internal error" not in result.output, lines
+    assert result.exit_code == 1, f"exit {result.exit_code}\n{result.output}"
+    assert lines[-1].startswith("Error: Aborted: "), lines
+    printed = set(lines[:-1])
+    assert {str(problem) for problem in errors} <= printed <= {str(p) for p in problems}, lines
+    assert not output.exists(), "a refused build wrote its output directory"
 
 
 # --- generated values --------------------------------------------------------------------
@@ -720,6 +760,55 @@ def truncate(draw: DrawFn, data: bytes) -> bytes:
     return data[: draw(st.integers(0, len(data)))]
 
 
+_KEYED_LINE = re.compile(rb"^(?P<head>[ \t]*(?:- )?(?P<key>[A-Za-z_][\w-]*):[ \t]+)\S[^\r\n]*")
+COMPONENT_STATUSES = [
+    "operational",
+    "degraded_performance",
+    "partial_outage",
+    "major_outage",
+    "under_maintenance",
+]
+#: Values of the kind a field holds, so that the file often stays valid and gets built:
+#: times in other zones and years, other durations and rules, other statuses.
+VALUES_IN_KIND: dict[str, st.SearchStrategy[Any]] = {
+    **dict.fromkeys(["at", "starts", "ends", "next_update"], valid_times),
+    "duration": valid_durations,
+    "repeat": valid_rules,
+    "status": st.sampled_from(INCIDENT_STATUSES + WINDOW_STATUSES),
+    "impact": st.sampled_from(["none", "minor", "major", "critical"]),
+    "type": st.sampled_from(["incident", "maintenance", "backup"]),
+    "timezone": st.sampled_from(
+        ["UTC", "Europe/Helsinki", "Pacific/Kiritimati", "Etc/GMT+12", "Australia/Lord_Howe"]
+    ),
+    "language": st.sampled_from(["en", "fi", "hy", "ur"]),
+    "uptime_days": st.sampled_from([1, 2, 7, 90, 366]),
+    "base_url": st.sampled_from(["https://status.example.com/", "http://x.example/a/b"]),
+    "url": st.sampled_from(["https://example.com/support", "http://x.example/?q=1#a"]),
+    "email": st.sampled_from(["support@example.com", "a.b+c@d.example"]),
+    "components": component_refs,
+    **dict.fromkeys(EXAMPLE_COMPONENT_IDS, st.sampled_from(COMPONENT_STATUSES)),
+}
+
+
+def replace_value_in_kind(draw: DrawFn, data: bytes) -> bytes:
+    """A `key: value` line's value replaced by another of the kind the key holds."""
+    lines = _lines(data)
+    by_key: dict[bytes, list[int]] = {}
+    for index, line in enumerate(lines):
+        if keyed := _KEYED_LINE.match(line):
+            by_key.setdefault(keyed["key"], []).append(index)
+    if not by_key:
+        return data
+    # A key first, then one of its lines: `timezone` is as likely as each of twenty `at`s.
+    index = draw(st.sampled_from(by_key[draw(st.sampled_from(sorted(by_key)))]))
+    line = lines[index]
+    match = _KEYED_LINE.match(line)
+    assert match is not None
+    value = draw(VALUES_IN_KIND.get(match["key"].decode(), good_texts))
+    lines[index] = match["head"] + _flow(value) + line[len(line.rstrip(b"\r\n")) :]
+    return b"".join(lines)
+
+
 MUTATIONS: list[Callable[[DrawFn, bytes], bytes]] = [
     delete_line,
     duplicate_line,
@@ -730,6 +819,9 @@ MUTATIONS: list[Callable[[DrawFn, bytes], bytes]] = [
     insert_characters,
     overwrite_character,
     truncate,
+    replace_value_in_kind,
+    replace_value_in_kind,
+    replace_value_in_kind,
 ]
 
 
@@ -747,6 +839,20 @@ def mutated(draw: DrawFn, original: bytes) -> bytes:
 def mutated_event(draw: DrawFn) -> tuple[str, bytes]:
     path = draw(st.sampled_from(EXAMPLE_EVENTS))
     return path.name, draw(mutated(path.read_bytes()))
+
+
+@st.composite
+def changed_in_kind(draw: DrawFn) -> tuple[bytes, dict[str, bytes]]:
+    """The example repository with one to four values replaced by others of their kind,
+    in the config or in events: most of these pass check, and get built."""
+    config, events = EXAMPLE_CONFIG.read_bytes(), example_events()
+    for _ in range(draw(st.integers(1, 4))):
+        if draw(st.integers(0, 2)) == 0:  # the config a third of the time
+            config = replace_value_in_kind(draw, config)
+        else:
+            name = draw(st.sampled_from(sorted(events)))
+            events[name] = replace_value_in_kind(draw, events[name])
+    return config, events
 
 
 # --- the baseline ------------------------------------------------------------------------
@@ -816,14 +922,26 @@ def test_event_file_random_mutations(event: tuple[str, bytes]) -> None:
     name, document = event
     events = example_events() | {name: document}
     with status_repository(events=events) as (config_path, files):
-        check_everything(config_path, files)
+        check_then_build(config_path, files)
 
 
 @FUZZ
 @given(document=mutated(EXAMPLE_CONFIG.read_bytes()))
 def test_config_random_mutations(document: bytes) -> None:
     with status_repository(config=document, events=example_events()) as (config_path, files):
-        check_everything(config_path, files)
+        check_then_build(config_path, files)
+
+
+#: A build takes ten times as long as a check: a third of the examples.
+FUZZ_BUILDS = settings(FUZZ, max_examples=max(1, FUZZ.max_examples // 3))
+
+
+@FUZZ_BUILDS
+@given(repository=changed_in_kind())
+def test_values_changed_in_kind(repository: tuple[bytes, dict[str, bytes]]) -> None:
+    config, events = repository
+    with status_repository(config=config, events=events) as (config_path, files):
+        check_then_build(config_path, files)
 
 
 # --- crashes the search found, pinned ----------------------------------------------------

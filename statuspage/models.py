@@ -147,6 +147,12 @@ def _zone_name(value: str) -> str:
 
 def _absolute_url(value: str) -> str:
     parts = urlsplit(value)
+    # urlsplit drops tabs and line breaks before it looks, so they are refused here.
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise _custom_error(
+            "url",
+            f"a URL may not contain spaces, line breaks or invisible characters, got {value!r}",
+        )
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise _custom_error(
             "url",

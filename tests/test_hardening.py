@@ -50,7 +50,7 @@ HOSTILE = [
 #: http(s) URL) that would break out of an attribute or run script if written unescaped.
 HOSTILE_EMAIL = '"><script>alert(7)</script>@evil.example'
 HOSTILE_URL = (
-    "https://evil.example/support?q=\"><script>alert(8)</script>&x=' onmouseover='alert(9)"
+    "https://evil.example/support?q=\"><script>alert(8)</script>&x='/onmouseover='alert(9)"
 )
 
 
@@ -197,7 +197,8 @@ def test_contact_url_must_be_one_printable_word(project: Project, url: str) -> N
         "components:\n  - id: email\n    name: Mail\n"
     )
     assert project.problems() == [
-        f"statuspage.yaml:4:8: contact.url: a URL may not contain spaces, line breaks or invisible characters, got {url!r}"
+        "statuspage.yaml:4:8: contact.url: a URL may not contain spaces, line breaks or "
+        f"invisible characters, got {url!r}"
     ]
 
 

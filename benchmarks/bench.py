@@ -179,18 +179,27 @@ def serve_rebuild(root: Path) -> float:
                 return float(reported.group(1)) if reported else time.perf_counter() - started
         return float("nan")
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        process.terminate()  # it then removes its temporary builds: slow on some file systems
+        process.wait(timeout=300)
 
 
 def measure(count: int, runs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="statuspage-bench-") as directory:
         root = Path(directory)
         generate(root, count)
-        cold_check, cold_check_rss = timed(statuspage("check"), root)
-        check_time, check_rss = timed(statuspage("check"), root)
+        print(f"events: {count:,}", flush=True)
+
+        def row(name: str, seconds: float, rss: float, note: str) -> None:
+            print(
+                f"  {name:13}{seconds:7.2f} s {count / seconds:9,.0f} events/s"
+                f"  peak RSS {rss:5.0f} MB  ({note})",
+                flush=True,
+            )
+
+        row("check, cold", *timed(statuspage("check"), root), "no parse cache")
+        row("check", *timed(statuspage("check"), root), "parse cache warm")
         forget(root)
-        cold_build, cold_rss = timed(statuspage("build"), root)
+        row("build, cold", *timed(statuspage("build"), root), "no cache, no earlier site")
         # Rebuilds as CI and cron make them: sources unchanged, `now` 15 minutes later each
         # time, so every page is rendered and written again (each says when it was built).
         builds = []
@@ -200,33 +209,18 @@ def measure(count: int, runs: int) -> None:
             elapsed, rss = timed(statuspage("build", now=later), root)
             builds.append(elapsed)
             build_rss = max(build_rss, rss)
-        build_time = statistics.median(builds)
+        times = ", ".join(f"{b:.2f}" for b in builds)
+        row("build", statistics.median(builds), build_rss, f"new --now each time; {times}")
         files = [p for p in (root / "site").rglob("*") if p.is_file()]
         total = sum(p.stat().st_size for p in files)
         index = (root / "site" / "index.html").read_bytes()
-        rebuild = serve_rebuild(root)
-        print(f"events: {count:,}")
-        rows = [
-            ("check, cold", cold_check, cold_check_rss, "no parse cache"),
-            ("check", check_time, check_rss, "parse cache warm"),
-            ("build, cold", cold_build, cold_rss, "no cache, no earlier site"),
-            (
-                "build",
-                build_time,
-                build_rss,
-                f"new --now each time; median of {runs}: {', '.join(f'{b:.2f}' for b in builds)}",
-            ),
-        ]
-        for name, seconds, rss, note in rows:
-            print(
-                f"  {name:13}{seconds:7.2f} s {count / seconds:9,.0f} events/s"
-                f"  peak RSS {rss:5.0f} MB  ({note})"
-            )
-        print(f"  serve rebuild{rebuild:7.2f} s  after one event file changed")
         print(f"  output       {len(files):,} files, {total / 1e6:.1f} MB")
         print(
-            f"  index.html   {len(index) / 1024:.1f} KB, {len(gzip.compress(index, 9)) / 1024:.1f} KB gzipped"
+            f"  index.html   {len(index) / 1024:.1f} KB, {len(gzip.compress(index, 9)) / 1024:.1f} KB gzipped",
+            flush=True,
         )
+        rebuild = serve_rebuild(root)
+        print(f"  serve rebuild{rebuild:7.2f} s  after one event file changed", flush=True)
 
 
 def main() -> None:

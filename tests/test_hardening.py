@@ -271,6 +271,14 @@ def test_symlink_inside_the_repository_is_fine(project: Project) -> None:
             "a..b",
             "incidents/a..b.yaml:1:1: the file name 'a..b' is not a valid event id: it must match [a-z0-9][a-z0-9-]* (rename the file)",
         ),
+        (
+            "a\\b",
+            "incidents/a\\b.yaml:1:1: the file name 'a\\b' is not a valid event id: it must match [a-z0-9][a-z0-9-]* (rename the file)",
+        ),
+        (  # a Cyrillic а, which looks like the Latin a
+            "d\u0430tabase",
+            "incidents/d\u0430tabase.yaml:1:1: the file name 'd\u0430tabase' is not a valid event id: it must match [a-z0-9][a-z0-9-]* (rename the file)",
+        ),
     ],
 )
 def test_unsafe_event_ids_are_refused(project: Project, name: str, message: str) -> None:

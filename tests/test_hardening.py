@@ -275,7 +275,7 @@ def test_symlink_inside_the_repository_is_fine(project: Project) -> None:
             "a\\b",
             "incidents/a\\b.yaml:1:1: the file name 'a\\b' is not a valid event id: it must match [a-z0-9][a-z0-9-]* (rename the file)",
         ),
-        (  # a Cyrillic а, which looks like the Latin a
+        (  # U+0430, the Cyrillic letter that looks like the Latin a
             "d\u0430tabase",
             "incidents/d\u0430tabase.yaml:1:1: the file name 'd\u0430tabase' is not a valid event id: it must match [a-z0-9][a-z0-9-]* (rename the file)",
         ),

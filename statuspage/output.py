@@ -1,9 +1,10 @@
 """Stage 5, write: put a rendered site in place all at once, or change nothing.
 
-The site is written into a temporary directory beside `output_dir` and then
-swapped in with two renames (old out of the way, new in place). Between the two
-renames the output directory is briefly missing; it is never half written.
-A directory is only ever replaced if a previous build made it (it holds the
+The site is written into a directory beside `output_dir`: the build before last, kept
+as `.NAME.previous` (only the files that differ are written), or a new temporary one.
+It then trades places with `output_dir` in one step (Linux renameat2 RENAME_EXCHANGE),
+or with two renames elsewhere (between them the output directory is briefly missing);
+the output directory is never half written. A directory is only ever replaced if a previous build made it (it holds the
 marker file) or it is empty, so `--output .` or `--output ~` cannot destroy
 anybody's files (issue 3, "Safe output").
 """

@@ -4,9 +4,9 @@ The site is written into a directory beside `output_dir`: the build before last,
 as `.NAME.previous` (only the files that differ are written), or a new temporary one.
 It then trades places with `output_dir` in one step (Linux renameat2 RENAME_EXCHANGE),
 or with two renames elsewhere (between them the output directory is briefly missing);
-the output directory is never half written. A directory is only ever replaced if a previous build made it (it holds the
-marker file) or it is empty, so `--output .` or `--output ~` cannot destroy
-anybody's files (issue 3, "Safe output").
+the output directory is never half written. A directory is only ever replaced if a
+previous build made it (it holds the marker file) or it is empty, so `--output .` or
+`--output ~` cannot destroy anybody's files (issue 3, "Safe output").
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ locked instead.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import re
@@ -263,7 +264,14 @@ def _is_open_file(path: Path, handle: IO[bytes]) -> bool:
 
 
 def _replace(path: Path, text: str) -> None:
-    """Write atomically: a temporary file beside it, fsync, rename."""
+    """Write atomically: a temporary file beside it, fsync, rename.
+
+    Called under the file's lock, so a temporary file of an earlier update of it that was
+    killed before its rename is left over from that update alone: it is removed.
+    """
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
     descriptor, temporary = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
     )

@@ -615,10 +615,13 @@ def test_update_killed_for_good_before_its_rename_leaves_the_file(project: Proje
     [left] = [name for name in os.listdir(path.parent) if name != "x.yaml"]
     assert left.startswith(".x.yaml.") and left.endswith(".tmp")
     assert project.problems() == []
+    (path.parent / ".other.yaml.abc123.tmp").write_text("another file's", encoding="utf-8")
     append_update(project.config_path, "x", NewUpdate("identified", "Found it."), FIXED_NOW)
     assert yaml.safe_load(path.read_text(encoding="utf-8"))["updates"][-1]["message"] == (
         "Found it."
     )
+    # The next update of the file, under its lock, removed what the killed one left.
+    assert sorted(os.listdir(path.parent)) == [".other.yaml.abc123.tmp", "x.yaml"]
 
 
 def test_build_killed_midway_leaves_the_previous_site(tmp_path: Path) -> None:

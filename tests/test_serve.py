@@ -483,3 +483,42 @@ def test_source_paths_tell_which_changes_affect_the_site(
 ) -> None:
     sources = SourcePaths.beside(tmp_path / "statuspage.yaml")
     assert sources.affects_site(tmp_path.resolve() / relative) is affects
+
+
+def test_a_rebuild_in_a_threaded_server_renders_with_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve rebuilds in a thread of its own while other threads serve requests; its
+    forked workers must finish and give the same site as one process would, even while
+    another thread keeps writing to stderr (as requests being logged do)."""
+    from statuspage import build as build_module
+    from statuspage.build import build
+    from statuspage.serve import Builder, LiveSite
+    from tests.conftest import EXAMPLE_NOW, copy_example
+
+    monkeypatch.setattr(build_module, "PARALLEL_PAGES", 1)
+    config = copy_example(tmp_path / "repo")
+    lines: list[str] = []
+    (tmp_path / "work").mkdir()
+    builder = Builder(config, EXAMPLE_NOW, tmp_path / "work", LiveSite(), lines.append)
+    done = threading.Event()
+
+    def log_requests() -> None:
+        while not done.is_set():
+            sys.stderr.write('127.0.0.1 - - "GET / HTTP/1.1" 200 -\n')
+
+    other = threading.Thread(target=log_requests, daemon=True)
+    other.start()
+    try:
+        rebuild = threading.Thread(target=builder.rebuild)
+        rebuild.start()
+        rebuild.join(60)
+    finally:
+        done.set()
+    assert not rebuild.is_alive(), "the rebuild hung"
+    assert lines[-1].startswith("Built "), lines
+    build(config, tmp_path / "single", EXAMPLE_NOW, jobs=1)
+    built, single = tmp_path / "work" / "site", tmp_path / "single"
+    for path in single.rglob("*"):
+        if path.is_file():
+            assert (built / path.relative_to(single)).read_bytes() == path.read_bytes(), path

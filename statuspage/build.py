@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -49,8 +50,8 @@ def build(config_path: Path, output_dir: Path, now: datetime, jobs: int = 1) -> 
     site, events = require_valid(validated)
     state = compute_state(site, events, resolve_now(now, site.zone))  # stage 3
     environment = make_environment(sources.root / TEMPLATE_DIR, site.language, site.zone)
-    with new_site(target) as tree:  # stage 5: swapped in once every file is written
-        for outputs in render_outputs(state, environment, jobs):  # stage 4, task by task
+    with new_site(target) as tree, closing(render_outputs(state, environment, jobs)) as tasks:
+        for outputs in tasks:  # stage 4, task by task, into stage 5's tree (swapped in at the end)
             tree.write(outputs)
     warnings = (*validated.problems, *find_warnings(state, validated.documents))
     return BuildReport(target, tree.count, tuple(sorted(warnings)))
@@ -62,7 +63,7 @@ PARALLEL_PAGES = 2_000
 
 def render_outputs(
     state: SiteState, environment: Environment, jobs: int = 1
-) -> Iterator[dict[str, bytes]]:
+) -> Generator[dict[str, bytes], None, None]:
     """Every file of the site, some at a time: the pages, then what subscribers read."""
     pages = plan_site(state)
     if len(pages) < PARALLEL_PAGES:

@@ -11,8 +11,8 @@ previous build made it (it holds the marker file) or it is empty, so `--output .
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import ctypes.util
 import errno
 import os
 import shutil
@@ -35,6 +35,7 @@ MARKER_TEXT = b"This directory is written by `statuspage build`; it is replaced 
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows would turn line ends into CR LF without it
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
@@ -127,19 +128,25 @@ class SiteTree:
             self._write(relpath, outputs[relpath])
 
     def _write(self, relpath: str, data: bytes) -> None:
-        _safe_relpath(relpath)
+        relpath = _safe_relpath(relpath).as_posix()  # 'a//b' and './a' are 'a/b' and 'a'
         if relpath in self._written:
             raise OutputError(f"two outputs would be written to {relpath}")
-        self._written.add(relpath)
         place = os.path.join(self.root, relpath)
         if relpath in self._files:
+            self._written.add(relpath)
             _rewrite(place, data)
             return
+        parent = relpath.rpartition("/")[0]
+        clash = next((a for a in _ancestors(parent) if a in self._written), None)
+        if clash is None and relpath in self._directories:  # rare: look through what's written
+            clash = next((p for p in self._written if _within(p, relpath)), None)
+        if clash is not None:  # one output a file, the other a directory
+            raise OutputError(f"two outputs would be written to {clash} and {relpath}")
+        self._written.add(relpath)
         if relpath in self._directories:  # a directory where a file goes now
             shutil.rmtree(place)
             self._directories -= {d for d in self._directories if _within(d, relpath)}
             self._files -= {f for f in self._files if _within(f, relpath)}
-        parent = relpath.rpartition("/")[0]
         if parent and parent not in self._directories:
             for ancestor in reversed(list(_ancestors(parent))):  # a file where a directory goes
                 if ancestor in self._files:
@@ -170,8 +177,12 @@ def spare_dir(target: Path) -> Path:
 
 
 def _is_ours(directory: Path) -> bool:
-    """A real directory (no link) that a build made: safe to write into and to empty."""
-    return not directory.is_symlink() and directory.is_dir() and (directory / MARKER).is_file()
+    """A real directory (no link) that a build of this user made: safe to write into and to
+    empty (another user's, say a build run once as root, is left alone)."""
+    if directory.is_symlink() or not directory.is_dir() or not (directory / MARKER).is_file():
+        return False
+    owner = getattr(os, "geteuid", None)
+    return (owner is None or directory.stat().st_uid == owner()) and os.access(directory, os.W_OK)
 
 
 @contextmanager
@@ -223,10 +234,15 @@ def _rewrite(path: str, data: bytes) -> None:
     Written over in place and cut to length, not truncated first: on a file system that
     discards freed blocks, emptying a file costs far more than overwriting it.
     """
-    descriptor = os.open(path, os.O_RDWR | _NOFOLLOW)
+    descriptor = os.open(path, os.O_RDWR | _NOFOLLOW | _BINARY)
     try:
-        size = os.fstat(descriptor).st_size
+        status = os.fstat(descriptor)
+        size = status.st_size
         if size == len(data) and _read_all(descriptor, size) == data:
+            return
+        if status.st_nlink > 1:  # also reachable elsewhere (cp -al, rsync --link-dest)
+            os.unlink(path)
+            _write(path, data)
             return
         os.lseek(descriptor, 0, os.SEEK_SET)
         view = memoryview(data)
@@ -250,7 +266,7 @@ def _read_all(descriptor: int, size: int) -> bytes:
 
 
 def _write(path: str, data: bytes) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o666)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | _BINARY, 0o666)
     with open(descriptor, "wb") as handle:
         handle.write(data)
 
@@ -289,6 +305,12 @@ def _swap(tree: Path, target: Path, spare: Path) -> None:
         except BaseException:
             os.replace(old, target)
             raise
+    if not _is_ours(old):
+        # What `target` was before any build: a link (removed, never what it points to),
+        # or an empty directory (check_output_dir); nothing of anyone's is deleted.
+        with contextlib.suppress(OSError):
+            old.unlink() if old.is_symlink() else old.rmdir()
+        return
     if old == spare:
         return
     if not spare.exists() and not spare.is_symlink():

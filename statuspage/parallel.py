@@ -12,8 +12,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 
 Outputs = dict[str, bytes]
 Task = Callable[[], Outputs]
@@ -34,7 +35,7 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux")
 
 
-def run_tasks(tasks: Sequence[Task], jobs: int) -> Iterator[Outputs]:
+def run_tasks(tasks: Sequence[Task], jobs: int) -> Generator[Outputs, None, None]:
     """Every task's outputs as each task finishes; in `jobs` processes when that is more
     than one (the caller decides whether the work is large enough to pay for them).
 
@@ -49,11 +50,18 @@ def run_tasks(tasks: Sequence[Task], jobs: int) -> Iterator[Outputs]:
     gc.freeze()  # the workers' collections then leave the inherited objects (and pages) be
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(tasks))) as pool:
+        with context.Pool(min(jobs, len(tasks)), initializer=_quiet_signals) as pool:
             yield from pool.imap_unordered(_run, range(len(tasks)))
     finally:
         gc.unfreeze()
         _TASKS = ()
+
+
+def _quiet_signals() -> None:
+    """In a worker: Ctrl-C is the parent's to handle, and the parent ends the pool with
+    SIGTERM, which must end a worker quietly (not raise as `serve`'s handler does)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run(index: int) -> Outputs:

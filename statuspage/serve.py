@@ -40,7 +40,6 @@ from watchdog.observers.api import ObservedWatch
 from statuspage import __version__
 from statuspage.build import BuildReport, build
 from statuspage.errors import InvalidInputError, StatusPageError
-from statuspage.parallel import default_jobs
 from statuspage.sources import EVENT_DIR, TEMPLATE_DIR, display_path
 from statuspage.times import TimeError
 
@@ -191,11 +190,9 @@ def _attempt_build(
 ) -> BuildReport | tuple[list[str], str]:
     """The build's report, or its problems as lines and a one-line summary."""
     try:
-        # Large sites are rendered by forked workers here too. This process has threads
-        # (requests, watchdog); a worker only renders and returns bytes, and the pool is
-        # terminated once their results are in, so a lock one of those threads held at the
-        # fork cannot hold anything up.
-        return build(config_path, target, now, default_jobs())
+        # One process: this one has threads (requests, watchdog), and a lock one of them
+        # held at a fork (stderr's, logging a request) would stay locked in a worker.
+        return build(config_path, target, now)
     except InvalidInputError as error:
         return [str(problem) for problem in error.problems], str(error)
     except TimeError as error:

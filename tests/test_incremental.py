@@ -11,6 +11,9 @@ new directory by a single process with no cache.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -136,3 +139,32 @@ def test_a_template_error_in_a_worker_is_reported_like_any_other(tmp_path: Path)
     assert result.exit_code == 1
     assert "event.html:2: template error: 'nope' is undefined" in result.output
     assert not (tmp_path / "repo" / "site").exists()
+
+
+def test_workers_end_quietly_under_a_sigterm_handler() -> None:
+    """A build that stops early (an error in another task) ends its busy workers with
+    SIGTERM. Where the parent turned SIGTERM into an exception, as `serve` does, the
+    workers must not inherit that and print tracebacks."""
+    script = """
+import time
+from statuspage.parallel import run_tasks
+from statuspage.serve import _signals_interrupt
+
+def slow():
+    time.sleep(30)
+    return {}
+
+with _signals_interrupt():
+    tasks = run_tasks([lambda: {}, slow, slow], 2)
+    next(tasks)
+    tasks.close()
+print("stopped")
+"""
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "stopped"
+    assert "Traceback" not in result.stderr, result.stderr
+    assert time.monotonic() - started < 20  # the busy workers were ended, not waited for

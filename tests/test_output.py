@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -225,3 +226,52 @@ def test_build_replaces_its_own_previous_output(project: Project, runner: CliRun
     assert "2026-11-24T10:00:00+02:00" in (project.root / "site" / "index.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_a_first_build_into_an_empty_directory_keeps_its_spare_tree(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    for number in range(4):
+        write_site({"index.html": str(number).encode()}, tmp_path / "out")
+    # The empty directory it replaced was removed, not kept as a spare that is not ours;
+    # so from the third build on, the build before last is written over.
+    assert snapshot(tmp_path / ".out.previous") == {MARKER: MARKER_TEXT, "index.html": b"2"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.previous", "out"]
+
+
+def test_a_linked_output_directory_is_replaced_but_what_it_points_to_is_kept(
+    tmp_path: Path,
+) -> None:
+    write_site({"index.html": b"1"}, tmp_path / "real")
+    (tmp_path / "out").symlink_to(tmp_path / "real", target_is_directory=True)
+    write_site({"index.html": b"2"}, tmp_path / "out")
+    assert not (tmp_path / "out").is_symlink()
+    assert snapshot(tmp_path / "out") == {MARKER: MARKER_TEXT, "index.html": b"2"}
+    assert snapshot(tmp_path / "real") == {MARKER: MARKER_TEXT, "index.html": b"1"}
+    assert not (tmp_path / ".out.previous").exists()
+
+
+def test_paths_are_written_as_they_are_meant(tmp_path: Path) -> None:
+    write_site({"a//b.html": b"b", "./c.html": b"c"}, tmp_path / "out")
+    assert snapshot(tmp_path / "out") == {MARKER: MARKER_TEXT, "a/b.html": b"b", "c.html": b"c"}
+    with pytest.raises(OutputError, match=r"two outputs would be written to a/b\.html"):
+        write_site({"a/b.html": b"1", "a//b.html": b"2"}, tmp_path / "out")
+
+
+@pytest.mark.parametrize("outputs", [{"a/x": b"1", "a": b"2"}, {"a": b"2", "a/x": b"1"}])
+def test_a_file_and_a_directory_of_one_name_fail_the_build(
+    tmp_path: Path, outputs: dict[str, bytes]
+) -> None:
+    write_site({"index.html": b"good"}, tmp_path / "out")
+    with pytest.raises(OutputError, match="two outputs would be written to a"):
+        write_site(outputs, tmp_path / "out")
+    assert snapshot(tmp_path / "out") == {MARKER: MARKER_TEXT, "index.html": b"good"}
+
+
+def test_a_file_also_linked_elsewhere_is_replaced_not_written_through(tmp_path: Path) -> None:
+    for number in range(2):
+        write_site({"index.html": str(number).encode()}, tmp_path / "out")
+    backup = tmp_path / "backup.html"  # a hard link, as `cp -al` or `rsync --link-dest` make
+    os.link(tmp_path / ".out.previous" / "index.html", backup)
+    write_site({"index.html": b"new"}, tmp_path / "out")
+    assert (tmp_path / "out" / "index.html").read_bytes() == b"new"
+    assert backup.read_bytes() == b"0"

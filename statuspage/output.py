@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import errno
 import os
 import shutil
 import sys
@@ -320,16 +319,13 @@ def _swap(tree: Path, target: Path, spare: Path) -> None:
 
 
 def _exchange(first: Path, second: Path) -> bool:
-    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False when that
+    cannot be done here (an old kernel or C library, a file system without it, …): the two
+    renames that follow then succeed, or fail with the real reason."""
     renameat2 = getattr(_LIBC, "renameat2", None) if _LIBC is not None else None
     if renameat2 is None:
         return False
     result = renameat2(
         _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
     )
-    if result == 0:
-        return True
-    error = ctypes.get_errno()
-    if error in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(error, os.strerror(error), str(second))
+    return bool(result == 0)

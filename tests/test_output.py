@@ -275,3 +275,15 @@ def test_a_file_also_linked_elsewhere_is_replaced_not_written_through(tmp_path: 
     write_site({"index.html": b"new"}, tmp_path / "out")
     assert (tmp_path / "out" / "index.html").read_bytes() == b"new"
     assert backup.read_bytes() == b"0"
+
+
+def test_without_an_atomic_exchange_two_renames_do_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where renameat2 cannot swap (another OS, an old kernel, some file systems)."""
+    monkeypatch.setattr(stage_output, "_exchange", lambda first, second: False)
+    for number, outputs in enumerate(SITES):
+        write_site(outputs, tmp_path / "out")
+        assert snapshot(tmp_path / "out") == {MARKER: MARKER_TEXT, **outputs}, number
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.previous", "out"]
+    assert snapshot(tmp_path / ".out.previous") == {MARKER: MARKER_TEXT, **SITES[-2]}

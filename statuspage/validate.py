@@ -269,10 +269,16 @@ def _prefixed(loc: Loc, message: str) -> str:
 _HINT_CUTOFF = 0.6  # how close an unknown field must be to a known one for "did you mean"
 
 
-def _hint(name: str, choices: list[str]) -> str:
+def _closest(name: str, choices: list[str]) -> str | None:
+    """The choice `name` was probably meant to be, if one is close enough."""
     close = difflib.get_close_matches(name, choices, n=1, cutoff=_HINT_CUTOFF)
+    return close[0] if close else None
+
+
+def _hint(name: str, choices: list[str]) -> str:
+    close = _closest(name, choices)
     if close:
-        return f" (did you mean '{close[0]}'?)"
+        return f" (did you mean '{close}'?)"
     if choices:
         return f" (expected one of: {', '.join(choices)})"
     return ""
@@ -366,9 +372,9 @@ def _reference_problems(document: Document, known: set[str]) -> Iterator[Problem
 
 def component_hint(name: str, known: set[str]) -> str:
     """' (did you mean 'email'?)' for a component id that is not defined."""
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    close = _closest(name, sorted(known))
     if close:
-        return f" (did you mean '{close[0]}'?)"
+        return f" (did you mean '{close}'?)"
     return " (components are defined in statuspage.yaml)"
 
 
@@ -430,12 +436,7 @@ def _raw_event_problems(document: Document, zone: tzinfo, kind: Any) -> Iterator
     window = None
     if kind in ("maintenance", "backup"):
         fields = list(EVENT_MODELS[kind].model_fields)
-        meant = {
-            close
-            for name in data
-            if name not in fields
-            for close in difflib.get_close_matches(str(name), fields, n=1, cutoff=_HINT_CUTOFF)
-        }
+        meant = {_closest(str(name), fields) for name in data if name not in fields}
         window = _WindowTimes(
             kind,
             time(data.get("starts")),

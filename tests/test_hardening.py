@@ -160,6 +160,15 @@ def test_hostile_text_is_inert_everywhere(project: Project) -> None:
     assert not [node for node in badge.iter() if node.tag.endswith("script")]
 
 
+def write_contact(project: Project, **contact: str) -> None:
+    """A one-component config whose contact (on line 4) has these fields."""
+    fields = "".join(f"  {name}: {_quoted(value)}\n" for name, value in contact.items())
+    project.write_config(
+        f"title: T\nbase_url: https://s.example/\ncontact:\n{fields}"
+        "components:\n  - id: email\n    name: Mail\n"
+    )
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -172,10 +181,7 @@ def test_hostile_text_is_inert_everywhere(project: Project) -> None:
     ],
 )
 def test_contact_url_must_be_http(project: Project, url: str) -> None:
-    project.write_config(
-        f"title: T\nbase_url: https://s.example/\ncontact:\n  url: {_quoted(url)}\n"
-        "components:\n  - id: email\n    name: Mail\n"
-    )
+    write_contact(project, url=url)
     assert project.problems() == [
         "statuspage.yaml:4:8: contact.url: expected an absolute http(s) URL such as "
         f"https://status.example.com/, got '{url}'"
@@ -192,10 +198,7 @@ def test_contact_url_must_be_http(project: Project, url: str) -> None:
     ],
 )
 def test_contact_url_must_be_one_printable_word(project: Project, url: str) -> None:
-    project.write_config(
-        f"title: T\nbase_url: https://s.example/\ncontact:\n  url: {_quoted(url)}\n"
-        "components:\n  - id: email\n    name: Mail\n"
-    )
+    write_contact(project, url=url)
     assert project.problems() == [
         "statuspage.yaml:4:8: contact.url: a URL may not contain spaces, line breaks or "
         f"invisible characters, got {url!r}"
@@ -206,10 +209,7 @@ def test_contact_url_must_be_one_printable_word(project: Project, url: str) -> N
     "email", ["javascript:alert(1)", "<script>@x", "a @evil.example", "a@b\r\nBcc: c@d.example"]
 )
 def test_contact_email_must_be_an_address(project: Project, email: str) -> None:
-    project.write_config(
-        f"title: T\nbase_url: https://s.example/\ncontact:\n  email: {_quoted(email)}\n"
-        "components:\n  - id: email\n    name: Mail\n"
-    )
+    write_contact(project, email=email)
     [problem] = project.problems()
     assert problem.startswith("statuspage.yaml:4:10: contact.email: expected an email address")
 

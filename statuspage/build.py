@@ -23,7 +23,7 @@ from statuspage.render import make_environment, plan_site, render_pages
 from statuspage.sources import EVENT_DIR, TEMPLATE_DIR, load_sources
 from statuspage.state import SiteState, compute_state
 from statuspage.times import resolve_now
-from statuspage.validate import require_valid, validate_sources
+from statuspage.validate import Validated, require_valid, validate_sources
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,12 @@ def build(config_path: Path, output_dir: Path, now: datetime, jobs: int = 1) -> 
     with new_site(target) as tree, closing(render_outputs(state, environment, jobs)) as tasks:
         for outputs in tasks:  # stage 4, task by task, into stage 5's tree (swapped in at the end)
             tree.write(outputs)
-    warnings = (*validated.problems, *find_warnings(state, validated.documents))
-    return BuildReport(target, tree.count, tuple(sorted(warnings)))
+    return BuildReport(target, tree.count, build_warnings(validated, state))
+
+
+def build_warnings(validated: Validated, state: SiteState) -> tuple[Problem, ...]:
+    """What a successful build warns about: the sources', then the state's (`check`)."""
+    return tuple(sorted((*validated.problems, *find_warnings(state, validated.documents))))
 
 
 #: A site of fewer pages is rendered in one process: starting workers would cost more.
@@ -72,9 +76,16 @@ def render_outputs(
     size = max(1, -(-len(pages) // (4 * jobs)))
     slices = [pages[start : start + size] for start in range(0, len(pages), size)]
     tasks: list[Task] = [
-        partial(render_calendars, state),
-        partial(render_feeds, state),
-        partial(render_api, state),
+        *subscriber_tasks(state),
         *(partial(render_pages, part, environment) for part in slices),
     ]
     return run_tasks(tasks, jobs)
+
+
+def subscriber_tasks(state: SiteState) -> list[Task]:
+    """What subscribers read, each task rendering a family of files: calendars, feeds, API."""
+    return [
+        partial(render_calendars, state),
+        partial(render_feeds, state),
+        partial(render_api, state),
+    ]

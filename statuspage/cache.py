@@ -93,6 +93,10 @@ class ParseCache:
         directory = root / CACHE_DIR
         return cls(directory, _read_entries(directory))
 
+    def recall(self, key: str, info: os.stat_result) -> Document | None:
+        """Nothing: only the hash of a file's bytes tells that they were parsed before."""
+        return None
+
     def parse(self, key: str, path: Path, shown: str, raw: bytes, info: os.stat_result) -> Document:
         """`parse_document(path, shown, raw)`, from the cache when `raw` was parsed before."""
         if self._directory is None:

@@ -315,7 +315,9 @@ class _Event(_Model):
     @property
     def id(self) -> str:
         """The event id: its file name without .yaml."""
-        return self._id
+        # Read past pydantic's __getattr__, which `self._id` goes through: lists, feeds and
+        # the state ask for ids about ten times per event.
+        return self.__pydantic_private__["_id"]  # type: ignore[no-any-return,index]
 
 
 class Incident(_Event):

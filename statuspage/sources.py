@@ -13,15 +13,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from statuspage.errors import Problem
-
-if TYPE_CHECKING:
-    from statuspage.cache import ParseCache
 
 Loc = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -121,18 +118,38 @@ def display_path(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-def load_sources(config_path: Path) -> Sources:
-    """Read the config and every event file beside it; collect problems instead of stopping."""
+class DocumentCache(Protocol):
+    """Where parsed documents are kept between runs: statuspage/cache.py's file, or memory."""
+
+    def recall(self, key: str, info: os.stat_result) -> Document | None:
+        """The document for `key` if its file (as `info` shows it) is known not to have
+        changed, without reading it; raises its LoadError if it could not be loaded."""
+
+    def parse(self, key: str, path: Path, shown: str, raw: bytes, info: os.stat_result) -> Document:
+        """`parse_document(path, shown, raw)`, or what it gave for the same bytes before."""
+
+    def save(self) -> None:
+        """Keep what this run parsed, for the next."""
+
+
+def load_sources(config_path: Path, cache: DocumentCache | None = None) -> Sources:
+    """Read the config and every event file beside it; collect problems instead of stopping.
+
+    Without a `cache`, unchanged files are taken from the parse cache (statuspage/cache.py).
+    """
     from statuspage.cache import ParseCache  # which builds on this module
 
     resolved = config_path.resolve()
     root = resolved.parent
     problems: list[Problem] = []
-    cache = ParseCache.open(root)  # an unchanged file is not parsed again (issue 6)
+    if cache is None:
+        cache = ParseCache.open(root)  # an unchanged file is not parsed again (issue 6)
     config = _load_or_report(config_path, problems, cache, resolved.name)
     events = []
-    for path, shown in _event_files(root, problems):
-        document = _load_or_report(path, problems, cache, f"{EVENT_DIR}/{path.name}", shown)
+    directory = os.path.join(root, EVENT_DIR, "")
+    for name, shown in _event_files(root, problems):
+        path = directory + name
+        document = _load_or_report(path, problems, cache, f"{EVENT_DIR}/{name}", shown)
         if document is not None:
             events.append(document)
     cache.save()
@@ -156,8 +173,8 @@ def _link_problem(path: Path) -> Problem:
     return Problem(display_path(path), 1, 1, "a symbolic link out of the repository is not allowed")
 
 
-def _event_files(root: Path, problems: list[Problem]) -> Iterator[tuple[Path, str]]:
-    """The event files in order, each with its path as shown (display_path)."""
+def _event_files(root: Path, problems: list[Problem]) -> Iterator[tuple[str, str]]:
+    """The event files in order, each file's name with its path as shown (display_path)."""
     directory = root / EVENT_DIR
     if not directory.is_dir():
         return
@@ -169,9 +186,11 @@ def _event_files(root: Path, problems: list[Problem]) -> Iterator[tuple[Path, st
     with os.scandir(directory) as scan:
         entries = {entry.name: entry for entry in scan if not entry.name.startswith(".")}
     shown_directory = display_path(directory)
+    prefix = "" if shown_directory == "." else os.path.join(shown_directory, "")
     for name in sorted(entries, key=os.path.normcase):  # the order sorted() gives paths
-        entry, path = entries[name], directory / name
+        entry = entries[name]
         if entry.is_symlink():  # its target decides, as Path.is_file() sees it
+            path = directory / name
             if not path.is_file():
                 continue
             if _leads_out(root, path):
@@ -179,21 +198,28 @@ def _event_files(root: Path, problems: list[Problem]) -> Iterator[tuple[Path, st
                 continue
         elif not entry.is_file():
             continue
-        shown = name if shown_directory == "." else os.path.join(shown_directory, name)
-        if path.suffix == EVENT_SUFFIX:
-            yield path, shown
-        elif path.suffix == ".yml":
+        shown = prefix + name
+        if name.endswith(EVENT_SUFFIX):
+            yield name, shown
+        elif name.endswith(".yml"):
             problems.append(
                 Problem(shown, 1, 1, "ignored: event files must end in .yaml", "warning")
             )
 
 
 def _load_or_report(
-    path: Path, problems: list[Problem], cache: ParseCache, key: str, shown: str | None = None
+    path: str | Path,
+    problems: list[Problem],
+    cache: DocumentCache,
+    key: str,
+    shown: str | None = None,
 ) -> Document | None:
-    shown = display_path(path) if shown is None else shown
+    shown = display_path(Path(path)) if shown is None else shown
     try:
-        info = path.stat()
+        info = os.stat(path)
+        recalled = cache.recall(key, info)
+        if recalled is not None:
+            return recalled
         size = info.st_size
         if size > MAX_FILE_BYTES:
             problems.append(
@@ -213,14 +239,17 @@ def _load_or_report(
     except OSError as error:
         problems.append(Problem(shown, 1, 1, f"cannot read file: {error.strerror}"))
         return None
+    except LoadError as error:
+        problems.extend(Problem(shown, *found) for found in error.found)
+        return None
     try:
-        return cache.parse(key, path, shown, raw, info)
+        return cache.parse(key, Path(path), shown, raw, info)
     except LoadError as error:
         problems.extend(Problem(shown, *found) for found in error.found)
     return None
 
 
-def _read_bytes(path: Path, size: int) -> bytes:
+def _read_bytes(path: str | Path, size: int) -> bytes:
     """`path.read_bytes()` without a buffered file object; `size` is the expected size."""
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
-from typing import Literal, get_args
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, Literal, get_args
 
 from dateutil.rrule import rrule
 
+from statuspage.memo import Memo
 from statuspage.models import (
     COMPONENT_STATUSES,
     IMPACTS,
@@ -241,24 +242,31 @@ class SiteState:
 # --- computing it -------------------------------------------------------------------------
 
 
-def compute_state(site: SiteConfig, events: Sequence[Event], now: datetime) -> SiteState:
-    """Compute the state of every event and component at `now` (aware)."""
+def compute_state(
+    site: SiteConfig, events: Sequence[Event], now: datetime, memo: Memo | None = None
+) -> SiteState:
+    """Compute the state of every event and component at `now` (aware).
+
+    With a `memo` (serve's rebuilds), an event object seen in the last round keeps its
+    state while `now` is still in the stretch of time in which that state holds.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     zone = site.zone
     history = timedelta(days=site.uptime_days + 1)
+    event_state = _EventStates(now, zone, history, memo)
     incidents = sorted(
         (
             state
             for event in events
             if isinstance(event, Incident)
-            if (state := _incident(event, now))
+            if (state := event_state.incident(event))
         ),
         key=lambda state: (state.started_at, state.incident.id),
         reverse=True,
     )
     windows = sorted(
-        (_window(event, now, zone, history) for event in events if isinstance(event, Window)),
+        (event_state.window(event) for event in events if isinstance(event, Window)),
         key=_window_order,
     )
     components = _components(site, incidents, windows, now)
@@ -277,6 +285,75 @@ def compute_state(site: SiteConfig, events: Sequence[Event], now: datetime) -> S
     )
 
 
+class _EventStates:
+    """Each event's state at `now`, computed, or recalled from a memo while it still holds.
+
+    An event's state changes only at some moments (its change points below): at each one
+    a comparison with `now` turns. Between two of them it is the same, so a state kept
+    with the stretch [since, until) it was computed in holds for any `now` inside it.
+    """
+
+    def __init__(self, now: datetime, zone: tzinfo, history: timedelta, memo: Memo | None):
+        self._now, self._zone, self._history = now, zone, history
+        self._memo = memo
+        if memo is not None:
+            memo.next_round()
+
+    def incident(self, incident: Incident) -> IncidentState | None:
+        kept = self._recall(incident, None)
+        if kept is not None:
+            return kept[0]  # type: ignore[no-any-return]
+        state = _incident(incident, self._now)
+        self._keep(incident, None, state, [update.at for update in incident.updates])
+        return state
+
+    def window(self, window: Window) -> WindowState:
+        setting = (self._zone, self._history)
+        kept = self._recall(window, setting)
+        if kept is not None:
+            return kept[0]  # type: ignore[no-any-return]
+        state = _window(window, self._now, self._zone, self._history)
+        points = None
+        if window.repeat is None and state.current is not None:
+            # The one occurrence: its segments; the updates shown; upcoming from 14 days
+            # before its start; future until it starts.
+            start = state.current.start
+            points = [segment.start for segment in state.current.segments if segment.start]
+            points += [update.at for update in window.updates]
+            points += [start - UPCOMING, start]
+        self._keep(window, setting, state, points)  # a repeating one: for this `now` only
+        return state
+
+    def _recall(self, event: object, setting: object) -> tuple[Any] | None:
+        if self._memo is None:
+            return None
+        kept = self._memo.recall(event)
+        if kept is None:
+            return None
+        state, kept_setting, since, until = kept
+        if kept_setting != setting or not (since <= self._now < until):
+            return None
+        self._memo.keep(event, kept)
+        return (state,)
+
+    def _keep(
+        self, event: object, setting: object, state: object, points: list[datetime] | None
+    ) -> None:
+        if self._memo is None:
+            return
+        now = self._now
+        if points is None:
+            since, until = now, now + timedelta(microseconds=1)
+        else:
+            since = max((point for point in points if point <= now), default=_DAWN)
+            until = min((point for point in points if point > now), default=_DUSK)
+        self._memo.keep(event, (state, setting, since, until))
+
+
+_DAWN = datetime.min.replace(tzinfo=UTC)
+_DUSK = datetime.max.replace(tzinfo=UTC)
+
+
 def _status_at(segments: Sequence[Segment], moment: datetime) -> str:
     for segment in segments:
         if segment.contains(moment):
@@ -289,10 +366,15 @@ def _segments(
 ) -> tuple[Segment, ...]:
     """Cut time at the breakpoints (at least one) and merge neighbours with the same status."""
     points = sorted(set(breakpoints))
-    segments = [Segment(None, points[0], status_at(points[0] - timedelta(microseconds=1)))]
-    for index, point in enumerate(points):
-        end = points[index + 1] if index + 1 < len(points) else None
-        status = status_at(point)
+    before = status_at(points[0] - timedelta(microseconds=1))
+    return _steps([(point, status_at(point)) for point in points], before)
+
+
+def _steps(steps: Sequence[tuple[datetime, str]], before: str) -> tuple[Segment, ...]:
+    """Segments from the status at each breakpoint (ascending, distinct), merged."""
+    segments = [Segment(None, steps[0][0], before)]
+    for index, (point, status) in enumerate(steps):
+        end = steps[index + 1][0] if index + 1 < len(steps) else None
         last = segments[-1]
         if status == last.status:
             segments[-1] = Segment(last.start, end, status)
@@ -329,16 +411,9 @@ def _incident(incident: Incident, now: datetime) -> IncidentState | None:
     if not visible:
         return None  # it has not started yet at `now`
     impact = incident_impact(incident)
-
-    def status_at(moment: datetime) -> str:
-        status = ""  # not started yet
-        for update in visible:
-            if update.at > moment:
-                break
-            status = update.status
-        return status
-
-    segments = _segments((update.at for update in visible), status_at)
+    # The updates are in time order (validate.py): at each moment, the last one posted then.
+    posted = {update.at: update.status for update in visible}
+    segments = _steps(list(posted.items()), "")  # "": not started yet
     status: IncidentStatus = visible[-1].status
     return IncidentState(
         incident=incident,
@@ -516,11 +591,16 @@ def _components(
     for effect in effects:
         for component_id, status in effect.items():
             given[component_id].append(status)
+    # Each day's bounds and the time elapsed in all of them: the same for every component.
+    bounds = [(day, *_day_bounds(day, zone)) for day in days]
+    elapsed = sum(
+        (max(min(end, now) - start, timedelta()) for _, start, end in bounds), timedelta()
+    )
     states = []
     for component in site.components:
         now_status = worst_status(given.get(component.id, ()))
-        bars = tuple(_day(day, zone, now, intervals.get(component.id, [])) for day in days)
-        elapsed = sum((_elapsed(day, zone, now) for day in days), timedelta())
+        found = intervals.get(component.id, [])
+        bars = tuple(_day(day, start, end, now, found) for day, start, end in bounds)
         outage = sum((bar.outage for bar in bars), timedelta())
         uptime = 1.0 - outage / elapsed if elapsed else 1.0
         states.append(
@@ -561,17 +641,13 @@ def _intervals(
     return found
 
 
-def _elapsed(day: date, zone: tzinfo, now: datetime) -> timedelta:
-    start, end = _day_bounds(day, zone)
-    return max(min(end, now) - start, timedelta())
-
-
 def _day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
     return midnight(day, zone), midnight(day + timedelta(days=1), zone)
 
 
-def _day(day: date, zone: tzinfo, now: datetime, intervals: Sequence[Interval]) -> DayStatus:
-    start, end = _day_bounds(day, zone)
+def _day(
+    day: date, start: datetime, end: datetime, now: datetime, intervals: Sequence[Interval]
+) -> DayStatus:
     end = min(end, now)
     overlapping = [
         (max(a, start), min(b, end), status) for a, b, status in intervals if a < end and b > start

@@ -14,6 +14,7 @@ import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from statuspage.errors import InvalidInputError, Problem
+from statuspage.memo import Memo
 from statuspage.models import (
     EVENT_MODELS,
     ID_PATTERN,
@@ -54,28 +56,63 @@ class Validated:
         return [problem for problem in self.problems if problem.is_error]
 
 
-def validate_sources(sources: Sources) -> Validated:
-    """Validate the config and every event file, collecting all problems."""
+def validate_sources(sources: Sources, memo: Memo | None = None) -> Validated:
+    """Validate the config and every event file, collecting all problems.
+
+    With a `memo` (serve's rebuilds), a document object validated in the last round
+    against the same zone and components is not validated again.
+    """
+    if memo is not None:
+        memo.next_round()
     problems = list(sources.problems)
     site = None
     if sources.config is not None:
-        site = _validate_model(sources.config, SiteConfig, {}, problems)
-        problems.extend(_site_problems(sources.config))
+        site, found = _remembered(memo, sources.config, None, _validate_site)
+        problems.extend(found)
     zone, known = _context_for_events(sources.config, site)
+    setting = (zone, None if known is None else frozenset(known))
     events: list[Event] = []
     documents: dict[str, Document] = {}
     for document in sources.events:
-        event = _validate_event(document, zone, known, problems)
+        event, found = _remembered(
+            memo, document, setting, partial(_validate_event, zone=zone, known=known)
+        )
+        problems.extend(found)
         if event is not None:
             events.append(event)
             documents[event.id] = document
     return Validated(site, tuple(events), documents, tuple(sorted(problems)))
 
 
+_R = TypeVar("_R")
+
+
+def _remembered(
+    memo: Memo | None,
+    document: Document,
+    setting: object,
+    validate: Callable[[Document, list[Problem]], _R],
+) -> tuple[_R, tuple[Problem, ...]]:
+    """`validate(document, problems)` and its problems, or what the memo kept for both."""
+    kept = memo.recall(document) if memo is not None else None
+    if kept is None or kept[0] != setting:
+        found: list[Problem] = []
+        kept = (setting, validate(document, found), tuple(found))
+    if memo is not None:
+        memo.keep(document, kept)
+    return kept[1], kept[2]
+
+
+def _validate_site(document: Document, problems: list[Problem]) -> SiteConfig | None:
+    site = _validate_model(document, SiteConfig, {}, problems)
+    problems.extend(_site_problems(document))
+    return site
+
+
 def validate_document(document: Document, site: SiteConfig) -> Event:
     """Validate one event file against a valid site; raise with its problems if any."""
     problems: list[Problem] = []
-    event = _validate_event(document, site.zone, set(site.component_ids), problems)
+    event = _validate_event(document, problems, zone=site.zone, known=set(site.component_ids))
     if event is None or any(problem.is_error for problem in problems):
         raise InvalidInputError(problems)
     return event
@@ -108,7 +145,7 @@ def _context_for_events(
 
 
 def _validate_event(
-    document: Document, zone: tzinfo, known: set[str] | None, problems: list[Problem]
+    document: Document, problems: list[Problem], *, zone: tzinfo, known: set[str] | None
 ) -> Event | None:
     event_id = Path(document.path).stem
     if not _matches_id(event_id):

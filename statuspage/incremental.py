@@ -1,0 +1,212 @@
+"""What `serve` keeps between rebuilds, and the site it serves from memory (issue 6).
+
+`build` runs every stage over every file. `serve` rebuilds on every save, so it keeps
+what the stages made last time and redoes only what a change touches:
+
+- stage 1 parses only the files whose size, times or inode changed, or that the
+  watcher reported (KeptDocuments); the others are the same Document objects;
+- stage 2 validates only the documents it has not seen (validate_sources' memo);
+- stage 3 computes only the states of events that changed, or whose state changes
+  between the last `now` and this one (compute_state's memo);
+- stage 4 renders nothing up front. A Site renders a file when it is first asked for,
+  by a browser or by the check that renders the whole site in the background, and keeps
+  it for as long as it is served. Stage 5 is not needed: nothing is written.
+
+Every file a Site gives is the one `build` writes for the same sources and `now`
+(tests/test_incremental.py compares them byte for byte).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+
+from statuspage.build import build_warnings, subscriber_tasks
+from statuspage.cache import ParseCache
+from statuspage.errors import Problem
+from statuspage.memo import Memo
+from statuspage.parallel import Task
+from statuspage.render import Page, make_environment, plan_site, render_pages
+from statuspage.sources import TEMPLATE_DIR, Document, LoadError, load_sources, parse_document
+from statuspage.state import SiteState, compute_state
+from statuspage.times import resolve_now
+from statuspage.validate import require_valid, validate_sources
+
+Signature = tuple[int, ...]
+
+
+def _signature(info: os.stat_result) -> Signature:
+    # ctime: no tool can set it, so a rewrite that keeps size and mtime still shows.
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+class KeptDocuments:
+    """The documents of the last rebuild, reused while their files have not changed.
+
+    The first load goes through the parse cache on disk (statuspage/cache.py); after
+    that, a file whose stat is the same and that the watcher did not report is not even
+    read again.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._disk: ParseCache | None = ParseCache.open(root)
+        self._kept: dict[str, tuple[Signature, Document | LoadError]] = {}
+        self._seen: dict[str, tuple[Signature, Document | LoadError]] = {}
+
+    def forget(self, paths: Iterable[Path]) -> None:
+        """Read these files again next time, whatever their stat says."""
+        for path in paths:
+            try:
+                key = path.relative_to(self._root).as_posix()
+            except ValueError:
+                continue
+            self._kept.pop(key, None)
+
+    def recall(self, key: str, info: os.stat_result) -> Document | None:
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != _signature(info):
+            return None
+        self._seen[key] = kept
+        if isinstance(kept[1], LoadError):
+            raise kept[1]
+        return kept[1]
+
+    def parse(self, key: str, path: Path, shown: str, raw: bytes, info: os.stat_result) -> Document:
+        signature = _signature(info)
+        try:
+            if self._disk is not None:
+                document = self._disk.parse(key, path, shown, raw, info)
+            else:
+                document = parse_document(path, shown, raw)
+        except LoadError as error:
+            self._seen[key] = (signature, error)
+            raise
+        self._seen[key] = (signature, document)
+        return document
+
+    def save(self) -> None:
+        """Keep the documents of this load, and only those; the disk cache after the first."""
+        if self._disk is not None:
+            self._disk.save()
+            self._disk = None
+        self._kept, self._seen = self._seen, {}
+
+
+class Project:
+    """One repository as `serve` keeps it: load it again with `refresh` after a change."""
+
+    def __init__(self, config_path: Path) -> None:
+        self.config_path = config_path
+        self._documents = KeptDocuments(config_path.resolve().parent)
+        self._validation = Memo()
+        self._states = Memo()
+        self._environment: tuple[object, Environment] | None = None
+
+    def refresh(self, now: datetime, changed: Iterable[Path] = ()) -> Site:
+        """The site of the sources as they are now; raises as `build` does on bad input.
+
+        `changed` are paths the watcher reported: read again even if their stat is the
+        same (a file rewritten within the file system's clock tick).
+        """
+        self._documents.forget(changed)
+        sources = load_sources(self.config_path, self._documents)
+        validated = validate_sources(sources, self._validation)
+        site, events = require_valid(validated)
+        state = compute_state(site, events, resolve_now(now, site.zone), self._states)
+        environment = self._environment_for(sources.root / TEMPLATE_DIR, site.language, site.zone)
+        return Site(state, environment, build_warnings(validated, state))
+
+    def _environment_for(self, templates: Path, language: str, zone: Any) -> Environment:
+        """The last Jinja environment (its templates compiled) unless a template changed."""
+        key = (language, zone, _tree_signature(templates))
+        if self._environment is None or self._environment[0] != key:
+            self._environment = (key, make_environment(templates, language, zone))
+        return self._environment[1]
+
+
+def _tree_signature(directory: Path) -> tuple[tuple[str, Signature], ...]:
+    """Every file under `directory` with its stat: any change to a template changes it."""
+    found = []
+    for folder, _, names in os.walk(directory):
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                found.append((path, _signature(os.stat(path))))
+            except OSError:
+                found.append((path, ()))
+    return tuple(sorted(found))
+
+
+@dataclass
+class _Group:
+    """A task that renders a family of files at once (the feeds, the API, the calendars)."""
+
+    task: Task
+    done: bool = False
+
+
+class Site:
+    """One build, served from memory: each file rendered when first asked for, then kept.
+
+    Safe to use from several threads: two threads asking for the same page may both
+    render it (with the same result); a family of files is rendered once.
+    """
+
+    def __init__(self, state: SiteState, environment: Environment, warnings: tuple[Problem, ...]):
+        self.state = state
+        self.warnings = warnings
+        self._environment = environment
+        self._pages: dict[str, Page] = {page.path: page for page in plan_site(state)}
+        self._groups = [_Group(task) for task in subscriber_tasks(state)]
+        self._files: dict[str, bytes] = {}
+        self._group_lock = threading.Lock()
+
+    def get(self, path: str) -> bytes | None:
+        """The bytes `build` writes at `path` (relative, with slashes), or None if none.
+
+        Raises TemplateProblemError when the file's template fails.
+        """
+        found = self._files.get(path)
+        if found is not None:
+            return found
+        page = self._pages.get(path)
+        if page is not None:
+            found = self._files[path] = render_pages([page], self._environment)[path]
+            return found
+        with self._group_lock:
+            for group in self._groups:
+                if path in self._files:
+                    break
+                if not group.done:
+                    self._files.update(group.task())
+                    group.done = True
+        return self._files.get(path)
+
+    def render_all(self, cancelled: Callable[[], bool] = lambda: False) -> int | None:
+        """Render every file not rendered yet; how many files the site has, or None when
+        `cancelled()` turned true first (it is asked before each file)."""
+        for path in self._pages:
+            if cancelled():
+                return None
+            self.get(path)
+        for group in self._groups:
+            if cancelled():
+                return None
+            with self._group_lock:
+                if not group.done:
+                    self._files.update(group.task())
+                    group.done = True
+        return len(self._files)
+
+    def files(self) -> dict[str, bytes]:
+        """Every file of the site: {path: bytes}, as `build` would write them."""
+        self.render_all()
+        return dict(self._files)

@@ -3,6 +3,7 @@
     python benchmarks/bench.py                 # 10,000 events
     python benchmarks/bench.py 1000 10000 50000
     python benchmarks/bench.py --runs 5 10000
+    python benchmarks/bench.py --serve 10000       # only `statuspage serve`
 
 For each N it writes the repository into a temporary directory (70 % incidents with
 3-6 updates, 25 % maintenance, a few repeating backups, 20 components in 4 groups,
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import queue
 import random
 import re
 import resource
@@ -28,7 +30,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -142,48 +147,88 @@ def forget(root: Path) -> None:
         shutil.rmtree(root / name, ignore_errors=True)
 
 
-def serve_rebuild(root: Path) -> float:
-    """Seconds from changing one event file to the server's 'Built' line."""
+@dataclass
+class ServeFigures:
+    """One `serve` session: its start, then edits of one event file, one at a time."""
+
+    started: float = 0.0  # from starting the process to "Serving on"
+    checked: float = 0.0  # the background check of the first build: every file rendered
+    rebuilds: list[float] = field(default_factory=list)  # "Built in X s"
+    shown: list[float] = field(default_factory=list)  # from the save to the new page served
+    home: list[float] = field(default_factory=list)  # ...and then the home page
+    rss: float = 0.0  # peak RSS of the server, MB
+
+
+def serve_rebuilds(root: Path, edits: int = 3, now: datetime | None = NOW) -> ServeFigures:
+    """Time `statuspage serve`: start, then `edits` saves of one incident's file, each
+    from the save to the server's "Built" line and to its page served with the change."""
+    figures = ServeFigures()
+    command = [sys.executable, "-u", "-m", "statuspage", "serve", "--port", "0"]
+    if now is not None:
+        command += ["--now", now.isoformat()]
+    started = time.perf_counter()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-u",
-            "-m",
-            "statuspage",
-            "serve",
-            "--port",
-            "0",
-            "--now",
-            NOW.isoformat(),
-        ],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    assert process.stdout is not None
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()]).start()
+
+    def wait_for(prefix: str) -> str:
+        while not (line := lines.get(timeout=600)).startswith(prefix):
+            pass
+        return line
+
     try:
-        for line in process.stdout:
-            if line.startswith("Watching"):
-                break
-        target = sorted((root / "incidents").glob("*-event-*.yaml"))[-1]
-        started = time.perf_counter()
-        target.write_text(
-            target.read_text(encoding="utf-8").replace("Announced.", "Announced again."),
-            encoding="utf-8",
-        )
-        os.utime(target)
-        for line in process.stdout:
-            if line.startswith("Built"):
-                reported = re.search(r"in ([0-9.]+) s", line)
-                return float(reported.group(1)) if reported else time.perf_counter() - started
-        return float("nan")
+        port = int(wait_for("Serving on").strip().rstrip("/").rsplit(":", 1)[1])
+        figures.started = time.perf_counter() - started
+        figures.checked = _seconds(wait_for("Rendered all"))
+        target = sorted((root / "incidents").glob("*-event-*.yaml"))[
+            len(list((root / "incidents").glob("*.yaml"))) // 2
+        ]
+        page = f"http://127.0.0.1:{port}/incidents/{target.stem}/"
+        original = target.read_text(encoding="utf-8")
+        for edit in range(edits):
+            title = f"Edited title number {edit}"
+            saved = time.perf_counter()
+            target.write_text(
+                re.sub(r"(?m)^title: .*$", f"title: {title}", original), encoding="utf-8"
+            )
+            while title.encode() not in _get(page):
+                time.sleep(0.005)
+            figures.shown.append(time.perf_counter() - saved)
+            _get(f"http://127.0.0.1:{port}/")
+            figures.home.append(time.perf_counter() - saved)
+            figures.rebuilds.append(_seconds(wait_for("Built")))
+            wait_for("Rendered all")  # the machine is quiet again, as between a user's saves
+        target.write_text(original, encoding="utf-8")
+        figures.rss = _peak_rss(process.pid)
     finally:
-        process.terminate()  # it then removes its temporary builds: slow on some file systems
-        process.wait(timeout=300)
+        process.terminate()
+        process.wait(timeout=60)
+    return figures
 
 
-def measure(count: int, runs: int) -> None:
+def _peak_rss(pid: int) -> float:
+    """The peak RSS of a running process in MB (Linux), or NaN."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return float("nan")
+    found = re.search(r"VmHWM:\s+(\d+) kB", status)
+    return int(found.group(1)) / 1024 if found else float("nan")
+
+
+def _seconds(line: str) -> float:
+    found = re.search(r"in ([0-9.]+) s", line)
+    return float(found.group(1)) if found else float("nan")
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return bytes(response.read())
+
+
+def measure(count: int, runs: int, only_serve: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="statuspage-bench-") as directory:
         root = Path(directory)
         generate(root, count)
@@ -196,43 +241,61 @@ def measure(count: int, runs: int) -> None:
                 flush=True,
             )
 
-        row("check, cold", *timed(statuspage("check"), root), "no parse cache")
-        row("check", *timed(statuspage("check"), root), "parse cache warm")
-        forget(root)
-        row("build, cold", *timed(statuspage("build"), root), "no cache, no earlier site")
-        # Rebuilds as CI and cron make them: sources unchanged, `now` 15 minutes later each
-        # time, so every page is rendered and written again (each says when it was built).
-        builds = []
-        build_rss = 0.0
-        for run in range(runs):
-            later = NOW + timedelta(minutes=15 * (run + 1))
-            elapsed, rss = timed(statuspage("build", now=later), root)
-            builds.append(elapsed)
-            build_rss = max(build_rss, rss)
-        times = ", ".join(f"{b:.2f}" for b in builds)
-        row("build", statistics.median(builds), build_rss, f"new --now each time; {times}")
-        files = [p for p in (root / "site").rglob("*") if p.is_file()]
-        total = sum(p.stat().st_size for p in files)
-        index = (root / "site" / "index.html").read_bytes()
-        print(f"  output       {len(files):,} files, {total / 1e6:.1f} MB")
+        if not only_serve:
+            row("check, cold", *timed(statuspage("check"), root), "no parse cache")
+            row("check", *timed(statuspage("check"), root), "parse cache warm")
+            forget(root)
+            row("build, cold", *timed(statuspage("build"), root), "no cache, no earlier site")
+            # Rebuilds as CI and cron make them: sources unchanged, `now` 15 minutes later each
+            # time, so every page is rendered and written again (each says when it was built).
+            builds = []
+            build_rss = 0.0
+            for run in range(runs):
+                later = NOW + timedelta(minutes=15 * (run + 1))
+                elapsed, rss = timed(statuspage("build", now=later), root)
+                builds.append(elapsed)
+                build_rss = max(build_rss, rss)
+            times = ", ".join(f"{b:.2f}" for b in builds)
+            row("build", statistics.median(builds), build_rss, f"new --now each time; {times}")
+            files = [p for p in (root / "site").rglob("*") if p.is_file()]
+            total = sum(p.stat().st_size for p in files)
+            index = (root / "site" / "index.html").read_bytes()
+            print(f"  output       {len(files):,} files, {total / 1e6:.1f} MB")
+            print(
+                f"  index.html   {len(index) / 1024:.1f} KB, {len(gzip.compress(index, 9)) / 1024:.1f} KB gzipped",
+                flush=True,
+            )
+        serve = serve_rebuilds(root)
         print(
-            f"  index.html   {len(index) / 1024:.1f} KB, {len(gzip.compress(index, 9)) / 1024:.1f} KB gzipped",
+            f"  serve        started in {serve.started:.2f} s, every file rendered after "
+            f"{serve.checked:.2f} s more, peak RSS {serve.rss:.0f} MB",
             flush=True,
         )
-        rebuild = serve_rebuild(root)
-        print(f"  serve rebuild{rebuild:7.2f} s  after one event file changed", flush=True)
+        for name, values in [
+            ("rebuild", serve.rebuilds),
+            ("page shown", serve.shown),
+            ("home shown", serve.home),
+        ]:
+            listed = ", ".join(f"{value:.2f}" for value in values)
+            print(f"  serve {name:11}{statistics.median(values):5.2f} s  (median; {listed})")
+        print(
+            "    after one event file changed: the server's Built line; from the save to",
+            flush=True,
+        )
+        print("    its page served with the change, then the home page too", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("counts", nargs="*", type=int, default=[10_000])
     parser.add_argument("--runs", type=int, default=3, help="builds per size (median)")
+    parser.add_argument("--serve", action="store_true", help="time `serve` only")
     arguments = parser.parse_args()
     print(
         f"python {sys.version.split()[0]} on {os.uname().machine}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}"
     )
     for count in arguments.counts:
-        measure(count, arguments.runs)
+        measure(count, arguments.runs, arguments.serve)
 
 
 if __name__ == "__main__":

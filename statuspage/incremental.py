@@ -169,6 +169,10 @@ class Site:
         self._files: dict[str, bytes] = {}
         self._group_lock = threading.Lock()
 
+    def has_page(self, path: str) -> bool:
+        """Whether `path` is one of the site's pages (not a feed, calendar or API file)."""
+        return path in self._pages
+
     def get(self, path: str) -> bytes | None:
         """The bytes `build` writes at `path` (relative, with slashes), or None if none.
 
@@ -181,6 +185,8 @@ class Site:
         if page is not None:
             found = self._files[path] = render_pages([page], self._environment)[path]
             return found
+        if path.endswith(".html"):
+            return None  # every HTML file is a page; the families are feeds, JSON, calendars
         with self._group_lock:
             for group in self._groups:
                 if path in self._files:

@@ -1,12 +1,14 @@
-"""`statuspage serve`: build into a temporary directory, serve it, rebuild on every change.
+"""`statuspage serve`: serve the site from memory and rebuild it on every change.
 
-MkDocs' `serve` scaled down (STYLE §8.7, issue 5): every build is written by `build()`
-into one directory under a temporary directory (never the user's `site/`), which it
-replaces in one step when the build succeeds. The config is re-read on
-every rebuild. A failed rebuild prints its problems, keeps the last good build
-served and shows the problems on every page until they are fixed. Open pages
-reload themselves: HTML is served with a small script that listens on a
-server-sent-events endpoint; the files on disk never contain it.
+MkDocs' `serve` for the loop, Lektor's dev server for the rendering (STYLE §8.7, issues
+5 and 6). A rebuild brings the sources, the model and the state up to date from what
+the last one kept (statuspage/incremental.py) and publishes a new Site; its files are
+rendered when they are asked for, and a background check renders the rest, so that a
+template failing on a page nobody opened is reported too. Nothing is written to disk,
+never the user's `site/`. The config is re-read on every rebuild. A failed rebuild
+prints its problems, keeps the last good build served and shows the problems on every
+page until they are fixed. Open pages reload themselves: HTML is served with a small
+script that listens on a server-sent-events endpoint; the site's files never contain it.
 """
 
 from __future__ import annotations
@@ -17,14 +19,12 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -38,16 +38,16 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
 from statuspage import __version__
-from statuspage.build import BuildReport, build
 from statuspage.errors import InvalidInputError, StatusPageError
+from statuspage.incremental import Project, Site
+from statuspage.memory import fewer_collections
 from statuspage.sources import EVENT_DIR, TEMPLATE_DIR, display_path
 from statuspage.times import TimeError
 
-TEMP_PREFIX = "statuspage-serve-"
 EVENTS_PATH = "/__statuspage/events"
 PROBLEMS_PATH = "/__statuspage/problems"
 #: An editor's save is several file events; rebuild once they have been quiet this long.
-DEBOUNCE = 0.15
+DEBOUNCE = 0.05
 #: ...but do not wait longer than this for a burst to end.
 LONGEST_WAIT = 1.0
 #: A comment sent on the event stream this often, so dead clients are noticed.
@@ -94,7 +94,7 @@ class Snapshot:
     """What the server shows: the last good build, and the problems of the last rebuild."""
 
     generation: int = 0
-    root: Path | None = None
+    site: Site | None = None
     #: One line per problem when the last rebuild failed; empty when it succeeded.
     problems: tuple[str, ...] = ()
     #: Tells pages of an earlier server process from this one's.
@@ -121,15 +121,32 @@ class LiveSite:
         self._snapshot = Snapshot(token=secrets.token_hex(4))
         self._changed = threading.Condition()
         self._closed = False
+        #: The last site every file of which rendered (the check below), or None.
+        self.good: Site | None = None
+        #: Set while a rebuild runs: the background check then waits.
+        self.rebuilding = threading.Event()
 
     @property
     def snapshot(self) -> Snapshot:
         return self._snapshot
 
-    def publish(self, snapshot: Snapshot) -> None:
+    def publish(self, site: Site | None, problems: tuple[str, ...] = ()) -> Snapshot:
+        """Show `site` (with `problems`, if any) as the next generation."""
         with self._changed:
-            self._snapshot = snapshot
+            previous = self._snapshot
+            self._snapshot = Snapshot(previous.generation + 1, site, problems, previous.token)
             self._changed.notify_all()
+            return self._snapshot
+
+    def fail(self, site: Site, problems: tuple[str, ...]) -> Snapshot | None:
+        """`site` turned out to have `problems`: show the last good site instead, with them.
+
+        Nothing happens (None) unless `site` is still the one shown.
+        """
+        with self._changed:
+            if self._snapshot.site is not site or self._snapshot.problems:
+                return None
+            return self.publish(self.good if self.good is not site else None, problems)
 
     def wait_after(self, generation: int, timeout: float) -> Snapshot | None:
         """Wait up to `timeout` for a snapshot other than `generation`; None once closed."""
@@ -138,6 +155,10 @@ class LiveSite:
                 lambda: self._closed or self._snapshot.generation != generation, timeout
             )
             return None if self._closed else self._snapshot
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def close(self) -> None:
         with self._changed:
@@ -149,58 +170,118 @@ class LiveSite:
 
 
 class Builder:
-    """Build into `workdir`/site and publish it, or publish the problems."""
+    """Bring the project up to date and publish its site, or publish the problems."""
 
-    def __init__(
-        self, config_path: Path, now: datetime | None, workdir: Path, live: LiveSite, echo: Echo
-    ) -> None:
-        self._config_path = config_path
+    def __init__(self, config_path: Path, now: datetime | None, live: LiveSite, echo: Echo):
+        self._project = Project(config_path)
         self._now = now
-        self._workdir = workdir
         self._live = live
         self._echo = echo
 
-    def rebuild(self) -> None:
-        """Build once; never raise for anything the sources or templates can cause."""
+    def rebuild(self, changed: Iterable[Path] = ()) -> None:
+        """Rebuild once; never raise for anything the sources or templates can cause."""
         started = time.monotonic()
         previous = self._live.snapshot
-        generation = previous.generation + 1
-        # Always the same place: the build then writes only the files that changed, into the
-        # tree of the build before last, and swaps it in (output.new_site).
-        target = self._workdir / "site"
-        # `now` None means the clock at each rebuild, so windows flip while serving (cli.py).
-        outcome = _attempt_build(self._config_path, target, self._now or datetime.now(UTC))
-        if isinstance(outcome, BuildReport):
+        self._live.rebuilding.set()  # the check of the last site stops: this one is sooner
+        try:
+            # `now` None is the clock at each rebuild, so windows flip while serving (cli.py).
+            outcome = _attempt(self._project, self._now or datetime.now(UTC), changed)
+        finally:
+            self._live.rebuilding.clear()
+        if isinstance(outcome, Site):
             for warning in outcome.warnings:
                 self._echo(str(warning))
-            self._live.publish(Snapshot(generation, target, (), previous.token))
+            self._live.publish(outcome)
             elapsed = time.monotonic() - started
-            self._echo(f"Built {outcome.files} files in {elapsed:.2f} s.")
+            self._echo(f"Built in {elapsed:.2f} s; pages are rendered as they are asked for.")
             return
         problems, summary = outcome
         for line in problems:
             self._echo(line)
-        self._live.publish(Snapshot(generation, previous.root, tuple(problems), previous.token))
-        still = "still serving the last good build" if previous.root else "showing the problems"
+        self._live.publish(previous.site, tuple(problems))
+        still = "still serving the last good build" if previous.site else "showing the problems"
         self._echo(f"Build failed: {summary}; {still} until it is fixed.")
 
 
-def _attempt_build(
-    config_path: Path, target: Path, now: datetime
-) -> BuildReport | tuple[list[str], str]:
-    """The build's report, or its problems as lines and a one-line summary."""
+def _attempt(
+    project: Project, now: datetime, changed: Iterable[Path]
+) -> Site | tuple[list[str], str]:
+    """The rebuilt site, or its problems as lines and a one-line summary."""
     try:
-        # One process: this one has threads (requests, watchdog), and a lock one of them
-        # held at a fork (stderr's, logging a request) would stay locked in a worker.
-        return build(config_path, target, now)
-    except InvalidInputError as error:
+        return project.refresh(now, changed)
+    except Exception as error:
+        return _problems(error)
+
+
+def _problems(error: Exception) -> tuple[list[str], str]:
+    """What went wrong, as lines and a one-line summary (`build` would print the same)."""
+    if isinstance(error, InvalidInputError):
         return [str(problem) for problem in error.problems], str(error)
-    except TimeError as error:
+    if isinstance(error, TimeError):
         return [f"--now: {error}"], "bad --now"
-    except StatusPageError as error:
+    if isinstance(error, StatusPageError):
         return [str(error)], "1 error"
-    except Exception as error:  # a dev server outlives its bugs; `build` shows the traceback
-        return [f"internal error: {type(error).__name__}: {error}"], "internal error"
+    # A dev server outlives its bugs; `build` shows the traceback.
+    return [f"internal error: {type(error).__name__}: {error}"], "internal error"
+
+
+class Checker:
+    """Render every file of each new site in the background; report a file that fails.
+
+    Pages are rendered when they are asked for, so without this a template that fails
+    only on a page nobody opened would go unnoticed until `build`. It gives way at once
+    to a newer site, and each file it renders is then served without waiting.
+    """
+
+    def __init__(self, live: LiveSite, echo: Echo) -> None:
+        self._live = live
+        self._echo = echo
+        self._thread = threading.Thread(target=self._run, name="statuspage-check", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 30) -> None:
+        self._live.close()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        seen = -1
+        while (snapshot := self._live.wait_after(seen, HEARTBEAT)) is not None:
+            seen = snapshot.generation
+            site = snapshot.site
+            if site is None or snapshot.problems or site is self._live.good:
+                continue
+            self._check(site, snapshot.generation)
+
+    def _check(self, site: Site, generation: int) -> None:
+        started = time.monotonic()
+
+        def cancelled() -> bool:
+            live = self._live
+            return live.closed or live.rebuilding.is_set() or live.snapshot.generation != generation
+
+        try:
+            count = site.render_all(cancelled)
+        except Exception as error:
+            report(self._live, site, error, self._echo)
+            return
+        if count is not None:
+            self._live.good = site
+            elapsed = time.monotonic() - started
+            self._echo(f"Rendered all {count:,} files in {elapsed:.2f} s.")
+
+
+def report(live: LiveSite, site: Site, error: Exception, echo: Echo) -> None:
+    """A file of `site` failed to render: show the last good site with the problem."""
+    problems, summary = _problems(error)
+    if live.fail(site, tuple(problems)) is None:
+        return  # already reported, or a newer site is shown
+    for line in problems:
+        echo(line)
+    still = "still serving the last good build" if live.good else "showing the problems"
+    echo(f"Build failed: {summary}; {still} until it is fixed.")
 
 
 # --- watching ---------------------------------------------------------------------------
@@ -231,7 +312,7 @@ class SourcePaths:
 
 
 class _SourceEvents(FileSystemEventHandler):
-    def __init__(self, sources: SourcePaths, poke: Callable[[], None]) -> None:
+    def __init__(self, sources: SourcePaths, poke: Callable[[Iterable[Path]], None]) -> None:
         self._sources = sources
         self._poke = poke
 
@@ -242,7 +323,7 @@ class _SourceEvents(FileSystemEventHandler):
             return  # a file event inside says what changed
         paths = [Path(os.fsdecode(path)) for path in (event.src_path, event.dest_path) if path]
         if any(self._sources.affects_site(path) for path in paths):
-            self._poke()
+            self._poke(paths)
 
 
 class Watcher:
@@ -252,7 +333,7 @@ class Watcher:
     directory tells when they are created (or deleted and created again).
     """
 
-    def __init__(self, sources: SourcePaths, poke: Callable[[], None]) -> None:
+    def __init__(self, sources: SourcePaths, poke: Callable[[Iterable[Path]], None]) -> None:
         self._sources = sources
         self._handler = _SourceEvents(sources, poke)
         self._observer = Observer()
@@ -293,16 +374,23 @@ def _inode(directory: Path) -> int | None:
 
 
 class Debouncer:
-    """Run `action` in a thread once a burst of pokes has been quiet for `delay` seconds."""
+    """Run `action` in a thread once a burst of pokes has been quiet for `delay` seconds.
 
-    def __init__(self, action: Callable[[], None], delay: float = DEBOUNCE) -> None:
+    `action` gets the paths the burst's pokes named.
+    """
+
+    def __init__(self, action: Callable[[set[Path]], None], delay: float = DEBOUNCE) -> None:
         self._action = action
         self._delay = delay
         self._pending = threading.Event()
         self._stopping = threading.Event()
+        self._paths: set[Path] = set()
+        self._paths_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="statuspage-rebuild", daemon=True)
 
-    def poke(self) -> None:
+    def poke(self, paths: Iterable[Path] = ()) -> None:
+        with self._paths_lock:
+            self._paths.update(paths)
         self._pending.set()
 
     def start(self) -> None:
@@ -320,7 +408,9 @@ class Debouncer:
             self._pending.wait()
             if not self._settle():
                 return
-            self._action()
+            with self._paths_lock:
+                paths, self._paths = self._paths, set()
+            self._action(paths)
 
     def _settle(self) -> bool:
         """Wait until no poke came for `delay` (at most LONGEST_WAIT); False when stopping."""
@@ -343,25 +433,25 @@ class Redirect:
     location: str
 
 
-def locate(root: Path, url_path: str) -> Path | Redirect | None:
-    """The file inside `root` that `url_path` names, a redirect, or None for 404.
+def locate(site: Site, url_path: str) -> tuple[str, bytes] | Redirect | None:
+    """The file of `site` that `url_path` names (its path and bytes), a redirect, or None.
 
     Directories serve their index.html and are never listed; `..`, `.`, empty
     segments, hidden names, backslashes and NUL are refused in any encoding.
+    Raises what rendering the file raises.
     """
     parts = _url_parts(url_path)
     if parts is None:
         return None
-    candidate = root.joinpath(*parts)
-    real_root = os.path.realpath(root)
-    if os.path.commonpath([real_root, os.path.realpath(candidate)]) != real_root:
-        return None
-    if candidate.is_dir():
-        index = candidate / "index.html"
-        if not index.is_file():
-            return None
-        return index if url_path.endswith("/") else Redirect(url_path + "/")
-    return candidate if candidate.is_file() else None
+    name = "/".join(parts)
+    if not url_path.endswith("/"):
+        if site.has_page(f"{name}/index.html"):
+            return Redirect(url_path + "/")
+        body = site.get(name)
+        return None if body is None else (name, body)
+    index = f"{name}/index.html" if name else "index.html"
+    body = site.get(index)
+    return None if body is None else (index, body)
 
 
 def _url_parts(url_path: str) -> list[str] | None:
@@ -381,9 +471,9 @@ def _url_parts(url_path: str) -> list[str] | None:
     return parts
 
 
-def content_type(path: Path) -> str:
+def content_type(path: str) -> str:
     """The Content-Type a static host would send for `path`."""
-    return CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    return CONTENT_TYPES.get(os.path.splitext(path)[1].lower(), "application/octet-stream")
 
 
 def decorate_html(page: bytes, snapshot: Snapshot) -> bytes:
@@ -448,9 +538,10 @@ def problems_page(snapshot: Snapshot) -> bytes:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], live: LiveSite) -> None:
+    def __init__(self, address: tuple[str, int], live: LiveSite, echo: Echo) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.live = live
+        self.echo = echo
         super().__init__(address, _Handler)
 
 
@@ -467,7 +558,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Stay quiet: one line per rebuild is what the terminal is for (MkDocs)."""
 
-    def _answer(self, *, with_body: bool) -> None:
+    def _answer(self, *, with_body: bool, again: bool = True) -> None:
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             path = self.path.split("?", 1)[0].split("#", 1)[0]
             snapshot = self.server.live.snapshot
@@ -475,29 +566,38 @@ class _Handler(BaseHTTPRequestHandler):
                 self._stream_events(with_body)
             elif path == PROBLEMS_PATH:
                 self._send(HTTPStatus.OK, CONTENT_TYPES[".json"], snapshot.to_json(), with_body)
-            elif snapshot.root is None:
+            elif snapshot.site is None:
                 page = problems_page(snapshot)
                 self._send(HTTPStatus.SERVICE_UNAVAILABLE, CONTENT_TYPES[".html"], page, with_body)
             else:
-                self._send_file(snapshot, snapshot.root, path, with_body)
+                self._send_file(snapshot, snapshot.site, path, with_body, again)
 
-    def _send_file(self, snapshot: Snapshot, root: Path, path: str, with_body: bool) -> None:
-        found = locate(root, path)
+    def _send_file(
+        self, snapshot: Snapshot, site: Site, path: str, with_body: bool, again: bool
+    ) -> None:
+        try:
+            found = locate(site, path)
+            status = HTTPStatus.OK
+            if found is None:
+                body = site.get("404.html")
+                status, found = HTTPStatus.NOT_FOUND, None if body is None else ("404.html", body)
+        except Exception as error:  # a template failed on this page: show the last good one
+            report(self.server.live, site, error, self.server.echo)
+            if again:
+                self._answer(with_body=with_body, again=False)
+            else:
+                self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain", b"", with_body)
+            return
         if isinstance(found, Redirect):
             self._send(HTTPStatus.MOVED_PERMANENTLY, "text/plain", b"", with_body, found.location)
             return
-        status = HTTPStatus.OK
-        if found is None:
-            status, found = HTTPStatus.NOT_FOUND, root / "404.html"
-        try:
-            body = found.read_bytes()
-        except OSError:  # no 404.html, or a build pruned under our feet
+        if found is None:  # no 404.html
             self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"Not found\n", with_body)
             return
-        kind = content_type(found)
-        if found.suffix == ".html":
+        name, body = found
+        if name.endswith(".html"):
             body = decorate_html(body, snapshot)
-        self._send(status, kind, body, with_body)
+        self._send(status, content_type(name), body, with_body)
 
     def _send(
         self, status: HTTPStatus, kind: str, body: bytes, with_body: bool, location: str = ""
@@ -542,15 +642,12 @@ class _Handler(BaseHTTPRequestHandler):
 def serve(
     config_path: Path, host: str, port: int, now: datetime | None, *, echo: Echo = write_line
 ) -> None:
-    """Build into a temporary directory, serve it and rebuild on changes until Ctrl-C."""
+    """Serve the site from memory and rebuild it on changes until Ctrl-C."""
     try:
         # The signal handlers are restored after the clean-up, so a signal during it
         # still ends as KeyboardInterrupt and every clean-up step still runs.
-        with _signals_interrupt(), contextlib.ExitStack() as cleanup:
-            workdir = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
-            cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)  # runs last
-            echo(f"Building into {workdir}")
-            _run(config_path, host, port, now, workdir, echo, cleanup)
+        with _signals_interrupt(), contextlib.ExitStack() as cleanup, fewer_collections():
+            _run(config_path, host, port, now, echo, cleanup)
     except KeyboardInterrupt:
         echo("Stopped.")
 
@@ -560,29 +657,31 @@ def _run(
     host: str,
     port: int,
     now: datetime | None,
-    workdir: Path,
     echo: Echo,
     cleanup: contextlib.ExitStack,
 ) -> None:
     live = LiveSite()
     cleanup.callback(live.close)
-    server = _open_server(host, port, live)
+    server = _open_server(host, port, live, echo)
     cleanup.callback(server.server_close)
-    builder = Builder(config_path, now, workdir, live, echo)
+    builder = Builder(config_path, now, live, echo)
     sources = SourcePaths.beside(config_path)
     watcher: Watcher | None = None
 
-    def rebuild() -> None:
+    def rebuild(changed: set[Path]) -> None:
         if watcher is not None:
             watcher.refresh()
-        builder.rebuild()
+        builder.rebuild(changed)
 
     debouncer = Debouncer(rebuild)
     watcher = _start_watching(sources, debouncer.poke)
     cleanup.callback(watcher.stop)
+    checker = Checker(live, echo)
     builder.rebuild()
     debouncer.start()
     cleanup.callback(debouncer.stop)
+    checker.start()
+    cleanup.callback(checker.stop)
     echo(f"Serving on {_url(server)}")
     echo(
         f"Watching {display_path(sources.config)}, {EVENT_DIR}/ and {TEMPLATE_DIR}/; Ctrl-C stops."
@@ -590,16 +689,16 @@ def _run(
     server.serve_forever()
 
 
-def _open_server(host: str, port: int, live: LiveSite) -> _Server:
+def _open_server(host: str, port: int, live: LiveSite, echo: Echo) -> _Server:
     try:
-        return _Server((host, port), live)
+        return _Server((host, port), live, echo)
     except OSError as error:
         raise StatusPageError(
             f"cannot listen on {host}:{port}: {error.strerror or error}"
         ) from None
 
 
-def _start_watching(sources: SourcePaths, poke: Callable[[], None]) -> Watcher:
+def _start_watching(sources: SourcePaths, poke: Callable[[Iterable[Path]], None]) -> Watcher:
     try:
         watcher = Watcher(sources, poke)
         watcher.start()

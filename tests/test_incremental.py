@@ -10,6 +10,8 @@ new directory by a single process with no cache.
 
 from __future__ import annotations
 
+import os
+import random
 import shutil
 import subprocess
 import sys
@@ -24,7 +26,14 @@ from click.testing import CliRunner
 from statuspage import build as build_module
 from statuspage.build import build
 from statuspage.cli import cli
+from statuspage.errors import InvalidInputError
+from statuspage.incremental import Project
+from statuspage.memo import Memo
+from statuspage.models import Window
 from statuspage.output import MARKER
+from statuspage.sources import display_path, load_sources
+from statuspage.state import UPCOMING, compute_state
+from statuspage.validate import validate_sources
 from tests.conftest import EXAMPLE_NOW, copy_example
 
 Step = Callable[[Path], None]
@@ -168,3 +177,97 @@ print("stopped")
     assert result.stdout.strip() == "stopped"
     assert "Traceback" not in result.stderr, result.stderr
     assert time.monotonic() - started < 20  # the busy workers were ended, not waited for
+
+
+# --- serve's rebuilds: kept documents, memos and a site rendered on demand ----------------
+
+
+@pytest.mark.parametrize("told", [False, True], ids=["found-by-stat", "told-by-watcher"])
+def test_serve_rebuilds_equal_clean_full_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, told: bool
+) -> None:
+    """The same day of changes through one Project, as `serve` keeps it; after each step
+    every file its site gives (the home page asked for first, as a browser does) is the
+    one a clean build writes. `told`: the watcher's paths are passed too, or only the
+    files' stat tells what changed."""
+    root = tmp_path / "repo"
+    config = copy_example(root)
+    shutil.copytree(Path(__file__).parent.parent / "templates", root / "templates")
+    project = Project(config)
+    for number, (what, step, hours) in enumerate(STEPS):
+        before = _stats(root)
+        step(root)
+        changed = [Path(path) for path in before.keys() ^ _stats(root).keys()] if told else []
+        changed += [Path(p) for p, s in _stats(root).items() if told and before.get(p) != s]
+        now = EXAMPLE_NOW + timedelta(hours=hours)
+        site = project.refresh(now, changed)
+        assert site.get("index.html") is not None
+        served = site.files()
+        clean = tmp_path / f"clean-{number}"
+        with monkeypatch.context() as patched:
+            patched.setenv("STATUSPAGE_NO_CACHE", "1")
+            build(config, clean, now, jobs=1)
+        assert served == tree(clean), what
+
+
+def _stats(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(path.resolve()): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in root.rglob("*")
+        if path.is_file() and ".statuspage-cache" not in path.parts
+    }
+
+
+def test_a_file_rewritten_with_its_old_size_and_times_is_read_again(tmp_path: Path) -> None:
+    """An edit that keeps the size and the mtime (a tool restoring times) still shows."""
+    config = copy_example(tmp_path / "repo")
+    path = tmp_path / "repo" / "incidents" / "2026-11-20-slow-database-responses.yaml"
+    project = Project(config)
+    project.refresh(EXAMPLE_NOW)
+    info = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("failing", "FAILING"), encoding="utf-8")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    page = project.refresh(EXAMPLE_NOW).get(
+        "incidents/2026-11-20-slow-database-responses/index.html"
+    )
+    assert page is not None and b"FAILING" in page
+
+
+def test_a_broken_file_fails_the_rebuild_and_its_fix_recovers(tmp_path: Path) -> None:
+    config = copy_example(tmp_path / "repo")
+    path = tmp_path / "repo" / "incidents" / "2026-11-20-slow-database-responses.yaml"
+    project = Project(config)
+    project.refresh(EXAMPLE_NOW)
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("status: identified", "status: identifed"), encoding="utf-8")
+    with pytest.raises(InvalidInputError) as failed:
+        project.refresh(EXAMPLE_NOW)
+    assert [(problem.path, problem.line) for problem in failed.value.problems] == [
+        (display_path(path), 12)
+    ]
+    path.write_text(good, encoding="utf-8")
+    site = project.refresh(EXAMPLE_NOW)
+    build(config, tmp_path / "clean", EXAMPLE_NOW)
+    assert site.files() == tree(tmp_path / "clean")
+
+
+def test_kept_states_equal_fresh_ones_at_every_moment_that_matters(tmp_path: Path) -> None:
+    """compute_state with a memo, asked at moments in any order, around each moment an
+    event's state turns (its updates, a window's start, end and the 14 days before it),
+    gives the state compute_state gives from nothing."""
+    config = copy_example(tmp_path / "repo")
+    validated = validate_sources(load_sources(config))
+    site, events = validated.site, validated.events
+    assert site is not None
+    turns: set[datetime] = {EXAMPLE_NOW}
+    for event in events:
+        for update in event.updates:
+            turns.add(update.at)
+        if isinstance(event, Window):
+            turns.update({event.starts, event.starts + event.length, event.starts - UPCOMING})
+    tick = timedelta(microseconds=1)
+    moments = sorted({moment + shift for moment in turns for shift in (-tick, timedelta(), tick)})
+    memo = Memo()
+    for moment in [*moments, *random.Random(6).sample(moments, len(moments))]:
+        assert compute_state(site, events, moment, memo) == compute_state(site, events, moment)

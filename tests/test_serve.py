@@ -6,6 +6,7 @@ Every wait is bounded and every server is stopped in a `finally` (issue 5).
 from __future__ import annotations
 
 import contextlib
+import html
 import http.client
 import json
 import os
@@ -18,11 +19,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from statuspage.incremental import Project as Project_
 from statuspage.serve import EVENTS_PATH, PROBLEMS_PATH, Redirect, SourcePaths, locate
 from tests.conftest import Project
 
@@ -76,13 +79,10 @@ class Server:
         self._collector = threading.Thread(target=self._collect, daemon=True)
         self._collector.start()
         self.port = 0
-        self.workdir = Path()
 
     def start(self) -> Server:
         serving = self.wait_for_line(lambda line: line.startswith("Serving on http://127.0.0.1:"))
         self.port = int(serving.rstrip("/").rsplit(":", 1)[1])
-        building = self.wait_for_line(lambda line: line.startswith("Building into "))
-        self.workdir = Path(building.removeprefix("Building into "))
         return self
 
     def _collect(self) -> None:
@@ -253,17 +253,26 @@ def test_serve_redirects_directory_without_slash_and_serves_404_page(server: Ser
     assert missing.headers["Content-Type"] == "text/html; charset=utf-8"
 
 
-def test_serve_injects_reload_script_only_into_served_html(server: Server) -> None:
+def test_serve_serves_what_build_writes_with_the_reload_script_in_html_only(
+    server: Server, project: Project, tmp_path: Path
+) -> None:
+    built = tmp_path / "built"
+    subprocess.run(
+        [sys.executable, "-m", "statuspage", "build", "--now", NOW, "--output", str(built)],
+        cwd=project.root,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     served = server.request("/").text
     assert "<script data-statuspage-serve>" in served
     assert EVENTS_PATH in served
-    assert served.index("data-statuspage-serve") < served.rindex("</body>")
-    built = list(server.workdir.glob("site/index.html"))
-    assert len(built) == 1
-    assert "statuspage-serve" not in built[0].read_text(encoding="utf-8")
-    assert EVENTS_PATH not in built[0].read_text(encoding="utf-8")
-    feed = server.request("/feed.atom").body
-    assert feed == (built[0].parent / "feed.atom").read_bytes()
+    start = served.index("<script data-statuspage-serve>")
+    assert start < served.rindex("</body>")
+    end = served.index("</script>\n", start) + len("</script>\n")
+    assert served[:start] + served[end:] == (built / "index.html").read_text(encoding="utf-8")
+    for path in ["feed.atom", "calendar.ics", "api/v2/summary.json", "static/style.css"]:
+        assert server.request(f"/{path}").body == (built / path).read_bytes(), path
 
 
 def test_serve_never_writes_into_the_repository(server: Server, project: Project) -> None:
@@ -297,7 +306,6 @@ TRAVERSALS = [
 
 
 def test_serve_refuses_traversal(server: Server, project: Project) -> None:
-    assert (server.workdir / "site" / "index.html").is_file()  # the target exists
     absolute = "/" + str(project.config_path)
     for path in [*TRAVERSALS, absolute]:
         response = server.request(path)
@@ -397,6 +405,52 @@ def test_serve_watches_templates_created_while_serving(server: Server, project: 
     server.poll("/", lambda response: 'content="two"' in response.text)
 
 
+def test_serve_reports_a_template_failing_on_a_page_nobody_opened(
+    server: Server, project: Project
+) -> None:
+    """Pages are rendered as they are asked for; the background check renders the rest,
+    so a template that fails only on component pages is reported all the same."""
+    server.wait_for_line(lambda line: line.startswith("Rendered all "))
+    before = len(server.lines)
+    (project.root / "templates").mkdir()
+    (project.root / "templates" / "component.html").write_text(
+        '{% extends "!builtin/component.html" %}\n{% block title %}{{ nope.x }}{% endblock %}\n',
+        encoding="utf-8",
+    )
+    failed = server.wait_for_line(lambda line: line.startswith("Build failed"), after=before)
+    assert failed == "Build failed: 1 error; still serving the last good build until it is fixed."
+    problem = "templates/component.html:2: template error: 'nope' is undefined"
+    assert problem in server.lines[before:]
+    page = server.poll("/", lambda response: "statuspage-serve-problems" in response.text)
+    assert html.escape(problem) in page.text
+    component = server.request("/components/email/")
+    assert component.status == 200  # the last good build's page, with the problems
+    assert "statuspage-serve-problems" in component.text
+    assert "<title>Email" in component.text
+
+    (project.root / "templates" / "component.html").unlink()
+    fixed = server.poll("/", lambda response: "statuspage-serve-problems" not in response.text)
+    assert "Email is down" in fixed.text
+    server.wait_for_line(lambda line: line.startswith("Rendered all "), after=before)
+
+
+def test_serve_reports_a_template_failing_on_the_page_asked_for(
+    server: Server, project: Project
+) -> None:
+    server.wait_for_line(lambda line: line.startswith("Rendered all "))
+    (project.root / "templates").mkdir()
+    (project.root / "templates" / "event.html").write_text(
+        '{% extends "!builtin/event.html" %}\n{% block title %}{{ nope.x }}{% endblock %}\n',
+        encoding="utf-8",
+    )
+    page = server.poll(
+        f"/incidents/{EVENT_ID}/", lambda response: "statuspage-serve-problems" in response.text
+    )
+    assert page.status == 200
+    assert "templates/event.html:2: template error: &#x27;nope&#x27; is undefined" in page.text
+    assert "Nobody can send email." in page.text  # the last good build's page
+
+
 def test_serve_debounces_a_burst_of_writes(server: Server, project: Project) -> None:
     before = len(server.lines)
     for title in ("One", "Two", "Three", "Four", "Five"):
@@ -408,16 +462,13 @@ def test_serve_debounces_a_burst_of_writes(server: Server, project: Project) -> 
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_serve_stops_cleanly_and_removes_its_temp_dir(
-    project: Project, sig: signal.Signals
-) -> None:
+def test_serve_stops_cleanly(project: Project, sig: signal.Signals) -> None:
     with running(project.root) as server:
-        assert server.workdir.is_dir()
+        assert server.request("/").status == 200
         assert server.stop(sig) == 0
         output = server.printed()
     assert output.splitlines()[-1] == "Stopped."
     assert "Traceback" not in output
-    assert not server.workdir.exists()
 
 
 def test_serve_reports_a_port_in_use(project: Project) -> None:
@@ -435,29 +486,30 @@ def test_serve_reports_a_port_in_use(project: Project) -> None:
         )
     assert result.returncode == 1
     assert f"Error: cannot listen on 127.0.0.1:{port}: " in result.stderr
-    workdir = Path(result.stdout.splitlines()[0].removeprefix("Building into "))
-    assert not workdir.exists()
 
 
 # --- in process: the pieces the server is made of ---------------------------------------
 
 
-def test_locate_serves_files_and_index_pages_only_inside_root(tmp_path: Path) -> None:
-    root = tmp_path / "site"
-    (root / "incidents" / "a").mkdir(parents=True)
-    (root / "index.html").write_text("home", encoding="utf-8")
-    (root / "incidents" / "a" / "index.html").write_text("a", encoding="utf-8")
-    (tmp_path / "secret.txt").write_text("secret", encoding="utf-8")
-    (root / "link.txt").symlink_to(tmp_path / "secret.txt")
-    assert locate(root, "/") == root / "index.html"
-    assert locate(root, "/incidents/a/") == root / "incidents" / "a" / "index.html"
-    assert locate(root, "/incidents/%61/") == root / "incidents" / "a" / "index.html"
-    assert locate(root, "/incidents/a") == Redirect("/incidents/a/")
-    assert locate(root, "/incidents/") is None  # no listing
-    assert locate(root, "/link.txt") is None  # a link out of the root
-    assert locate(root, "/../secret.txt") is None
-    assert locate(root, "/%2e%2e/secret.txt") is None
-    assert locate(root, "secret.txt") is None
+def test_locate_serves_files_and_index_pages_of_the_site(project: Project) -> None:
+    project.write_event(EVENT_ID, INCIDENT.format(title="Email is down"))
+    site = Project_(project.config_path).refresh(datetime.fromisoformat(NOW))
+    home = site.get("index.html")
+    event = site.get(f"incidents/{EVENT_ID}/index.html")
+    assert home is not None and event is not None
+    assert locate(site, "/") == ("index.html", home)
+    assert locate(site, f"/incidents/{EVENT_ID}/") == (f"incidents/{EVENT_ID}/index.html", event)
+    assert locate(site, f"/incidents/{EVENT_ID[:-1]}%{ord(EVENT_ID[-1]):02x}/") == (
+        f"incidents/{EVENT_ID}/index.html",
+        event,
+    )
+    assert locate(site, f"/incidents/{EVENT_ID}") == Redirect(f"/incidents/{EVENT_ID}/")
+    assert locate(site, "/incidents/") is None  # no listing
+    assert locate(site, "/feed.atom") == ("feed.atom", site.get("feed.atom"))
+    assert locate(site, "/feed.atom/") is None
+    assert locate(site, "/../statuspage.yaml") is None
+    assert locate(site, "/%2e%2e/statuspage.yaml") is None
+    assert locate(site, "index.html") is None
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ part of the tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import os
 import queue
@@ -187,14 +188,17 @@ def serve_rebuilds(root: Path, edits: int = 3, now: datetime | None = NOW) -> Se
         ]
         page = f"http://127.0.0.1:{port}/incidents/{target.stem}/"
         original = target.read_text(encoding="utf-8")
+        builds = _follow_builds(port)  # as an open page does: it reloads on a new build
+        builds.get(timeout=60)  # the current build, sent at once
         for edit in range(edits):
             title = f"Edited title number {edit}"
             saved = time.perf_counter()
             target.write_text(
                 re.sub(r"(?m)^title: .*$", f"title: {title}", original), encoding="utf-8"
             )
-            while title.encode() not in _get(page):
-                time.sleep(0.005)
+            builds.get(timeout=60)
+            if title.encode() not in _get(page):
+                sys.exit(f"{page} does not show the edit")
             figures.shown.append(time.perf_counter() - saved)
             _get(f"http://127.0.0.1:{port}/")
             figures.home.append(time.perf_counter() - saved)
@@ -216,6 +220,21 @@ def _peak_rss(pid: int) -> float:
         return float("nan")
     found = re.search(r"VmHWM:\s+(\d+) kB", status)
     return int(found.group(1)) / 1024 if found else float("nan")
+
+
+def _follow_builds(port: int) -> queue.Queue[bytes]:
+    """The server's build events, as its reload script receives them."""
+    events: queue.Queue[bytes] = queue.Queue()
+    stream = urllib.request.urlopen(f"http://127.0.0.1:{port}/__statuspage/events", timeout=600)
+
+    def read() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            for line in stream:
+                if line.startswith(b"data: "):
+                    events.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return events
 
 
 def _seconds(line: str) -> float:

@@ -150,7 +150,8 @@ class _Group:
     """A task that renders a family of files at once (the feeds, the API, the calendars)."""
 
     task: Task
-    done: bool = False
+    #: The files it rendered, once it has.
+    paths: tuple[str, ...] | None = None
 
 
 class Site:
@@ -187,32 +188,43 @@ class Site:
             return found
         if path.endswith(".html"):
             return None  # every HTML file is a page; the families are feeds, JSON, calendars
-        with self._group_lock:
-            for group in self._groups:
-                if path in self._files:
-                    break
-                if not group.done:
-                    self._files.update(group.task())
-                    group.done = True
+        for group in self._groups:
+            if path in self._files:
+                break
+            self._render_group(group)
         return self._files.get(path)
 
     def render_all(self, cancelled: Callable[[], bool] = lambda: False) -> int | None:
-        """Render every file not rendered yet; how many files the site has, or None when
-        `cancelled()` turned true first (it is asked before each file)."""
-        for path in self._pages:
+        """Render every file once, to see that all render; how many files the site has,
+        or None when `cancelled()` turned true first (it is asked before each file).
+
+        Pages rendered here are not kept (a page renders in a millisecond or two when it
+        is asked for; 10,000 kept pages would take 70 MB); the families are.
+        """
+        for path, page in self._pages.items():
             if cancelled():
                 return None
-            self.get(path)
+            if path not in self._files:
+                render_pages([page], self._environment)
+        count = len(self._pages)
         for group in self._groups:
             if cancelled():
                 return None
-            with self._group_lock:
-                if not group.done:
-                    self._files.update(group.task())
-                    group.done = True
-        return len(self._files)
+            count += len(self._render_group(group))
+        return count
 
     def files(self) -> dict[str, bytes]:
         """Every file of the site: {path: bytes}, as `build` would write them."""
-        self.render_all()
-        return dict(self._files)
+        found = {path: self.get(path) for path in self._pages}
+        for group in self._groups:
+            found.update((path, self._files[path]) for path in self._render_group(group))
+        return {path: body for path, body in found.items() if body is not None}
+
+    def _render_group(self, group: _Group) -> tuple[str, ...]:
+        """Render a family of files unless it was; the paths of its files."""
+        with self._group_lock:
+            if group.paths is None:
+                rendered = group.task()
+                self._files.update(rendered)
+                group.paths = tuple(rendered)
+            return group.paths

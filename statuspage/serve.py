@@ -50,6 +50,8 @@ PROBLEMS_PATH = "/__statuspage/problems"
 DEBOUNCE = 0.05
 #: ...but do not wait longer than this for a burst to end.
 LONGEST_WAIT = 1.0
+#: The background check of a new site starts this long after it is served.
+CHECK_DELAY = 0.3
 #: A comment sent on the event stream this often, so dead clients are noticed.
 HEARTBEAT = 15.0
 CONTENT_TYPES = {
@@ -248,12 +250,22 @@ class Checker:
 
     def _run(self) -> None:
         seen = -1
-        while (snapshot := self._live.wait_after(seen, HEARTBEAT)) is not None:
-            seen = snapshot.generation
-            site = snapshot.site
-            if site is None or snapshot.problems or site is self._live.good:
+        snapshot = self._live.wait_after(seen, HEARTBEAT)
+        while snapshot is not None:
+            if snapshot.generation == seen:
+                snapshot = self._live.wait_after(seen, HEARTBEAT)
                 continue
-            self._check(site, snapshot.generation)
+            seen = snapshot.generation
+            # The open pages reload first: the check then takes turns with their requests.
+            later = self._live.wait_after(seen, CHECK_DELAY)
+            if later is not None and later.generation != seen:
+                snapshot = later  # a newer site already
+                continue
+            site = snapshot.site
+            if later is not None and site is not None and not snapshot.problems:
+                if site is not self._live.good:
+                    self._check(site, seen)
+            snapshot = later
 
     def _check(self, site: Site, generation: int) -> None:
         started = time.monotonic()

@@ -4,6 +4,9 @@
     python benchmarks/stages.py 1000 --profile 25  # and a cProfile of the build, top 25
     python benchmarks/stages.py --repo PATH        # an existing status repository
 
+Then the same for `serve` after one event file changed: the rebuild, and the two pages
+a browser asks for next (profiled too with --profile).
+
 Runs the stages of statuspage/build.py one by one (with the build's GC setting) and prints
 wall and CPU seconds for each; CPU time is the steadier figure on a busy machine. The
 output is written to a temporary directory. Run on demand; never part of the tests.
@@ -27,6 +30,7 @@ from statuspage.api import render_api
 from statuspage.check import find_warnings
 from statuspage.feeds import render_feeds
 from statuspage.ical import render_calendars
+from statuspage.incremental import Project
 from statuspage.markdown import render_markdown
 from statuspage.memory import fewer_collections
 from statuspage.output import write_site
@@ -65,6 +69,37 @@ def run_stages(root: Path, output: Path) -> None:
     )
 
 
+def run_serve_rebuild(root: Path, profile: int | None) -> None:
+    """What `serve` does after one event file changed: refresh, then the two pages."""
+    project = Project(root / "statuspage.yaml")
+    project.refresh(NOW)
+    target = sorted((root / "incidents").glob("*.yaml"))[len(list(root.glob("incidents/*"))) // 2]
+    original = target.read_text(encoding="utf-8")
+    profiler = cProfile.Profile() if profile else None
+    try:
+        with fewer_collections():
+            target.write_text(original.replace("title: ", "title: Edited ", 1), encoding="utf-8")
+            wall, cpu = time.perf_counter(), time.process_time()
+            if profiler:
+                profiler.enable()
+            site = project.refresh(NOW, [target])
+            refreshed = time.perf_counter() - wall, time.process_time() - cpu
+            site.get(f"incidents/{target.stem}/index.html")
+            site.get("index.html")
+            if profiler:
+                profiler.disable()
+            shown = time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        target.write_text(original, encoding="utf-8")
+    print("serve, one event file changed:")
+    print(f"  {'rebuild':10} {refreshed[0]:7.3f} s wall {refreshed[1]:7.3f} s CPU")
+    print(
+        f"  {'+2 pages':10} {shown[0]:7.3f} s wall {shown[1]:7.3f} s CPU  (its page, the home page)"
+    )
+    if profiler:
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(profile)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("count", nargs="?", type=int, default=10_000)
@@ -79,6 +114,7 @@ def main() -> None:
             generate(root, arguments.count)
         print(f"{root}: {sum(1 for _ in (root / 'incidents').glob('*.yaml')):,} event files")
         run_stages(root, Path(directory) / "site")
+        run_serve_rebuild(root, arguments.profile)
         if arguments.profile:
             render_markdown.cache_clear()  # as cold as the first run
             profile = cProfile.Profile()

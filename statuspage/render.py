@@ -11,10 +11,9 @@ import os
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from jinja2 import (
@@ -300,9 +299,11 @@ class Snippets:
         return Markup(f'<ul class="affected">\n{"".join(items)}</ul>')
 
 
-@dataclass(frozen=True)
-class Page:
-    """One file the theme renders: its path, its template and what the template gets."""
+class Page(NamedTuple):
+    """One file the theme renders: its path, its template and what the template gets.
+
+    (A named tuple: a site plans one per event, on every build and every `serve` rebuild.)
+    """
 
     path: str
     template: str

@@ -105,6 +105,10 @@ STEPS: list[tuple[str, Step, float]] = [
     ("a template override added", write("templates/event.html", OVERRIDE), 2),
     ("the override removed", delete("templates/event.html"), 2),
     ("the example override edited", edit("../templates/base.html", "{%", "{# x #}{%"), 2),
+    ("the config's title edited", edit("../statuspage.yaml", "Kettu Hosting status", "Kettu"), 2),
+    ("the time zone changed", edit("../statuspage.yaml", "Europe/Helsinki", "America/Chicago"), 2),
+    ("fewer uptime days", edit("../statuspage.yaml", "uptime_days: 90", "uptime_days: 30"), 2),
+    ("the language changed", edit("../statuspage.yaml", "language: en", "language: fi"), 2),
     ("a day later", nothing, 26),
 ]
 

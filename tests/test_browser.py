@@ -192,5 +192,7 @@ def test_script_shows_times_in_the_visitors_zone(browser: Any, served: tuple[str
         assert updated.get_attribute("datetime") == "2026-11-23T10:00:00+02:00"
         assert updated.get_attribute("title") == "Nov 23, 2026, 10:00\u202fAM EET"  # as built
         assert "3:00" in updated.inner_text() and "EST" in updated.inner_text()
+        # ...and the footer says so (the page as built names the site's zone).
+        assert "Times are in America/New_York." in page.locator("footer").inner_text()
     finally:
         context.close()

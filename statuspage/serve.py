@@ -141,14 +141,17 @@ class LiveSite:
             return self._snapshot
 
     def fail(self, site: Site, problems: tuple[str, ...]) -> Snapshot | None:
-        """`site` turned out to have `problems`: show the last good site instead, with them.
+        """`site` turned out to have `problems`: show the last good site instead, with them
+        (and with the problems already shown, if any).
 
         Nothing happens (None) unless `site` is still the one shown.
         """
         with self._changed:
-            if self._snapshot.site is not site or self._snapshot.problems:
+            shown = self._snapshot
+            if shown.site is not site:
                 return None
-            return self.publish(self.good if self.good is not site else None, problems)
+            fallback = self.good if self.good is not site else None
+            return self.publish(fallback, tuple(dict.fromkeys((*shown.problems, *problems))))
 
     def wait_after(self, generation: int, timeout: float) -> Snapshot | None:
         """Wait up to `timeout` for a snapshot other than `generation`; None once closed."""

@@ -26,7 +26,14 @@ from typing import Any
 import pytest
 
 from statuspage.incremental import Project as Project_
-from statuspage.serve import EVENTS_PATH, PROBLEMS_PATH, Redirect, SourcePaths, locate
+from statuspage.serve import (
+    EVENTS_PATH,
+    PROBLEMS_PATH,
+    LiveSite,
+    Redirect,
+    SourcePaths,
+    locate,
+)
 from tests.conftest import Project
 
 NOW = "2026-11-23T10:00"
@@ -510,6 +517,29 @@ def test_locate_serves_files_and_index_pages_of_the_site(project: Project) -> No
     assert locate(site, "/../statuspage.yaml") is None
     assert locate(site, "/%2e%2e/statuspage.yaml") is None
     assert locate(site, "index.html") is None
+
+
+def test_a_site_that_fails_gives_way_to_the_last_good_one(project: Project) -> None:
+    project.write_event(EVENT_ID, INCIDENT.format(title="Email is down"))
+    sources = Project_(project.config_path)
+    good, bad, worse = (sources.refresh(datetime.fromisoformat(NOW)) for _ in range(3))
+    live = LiveSite()
+    live.publish(good)
+    live.good = good
+    live.publish(bad)
+    shown = live.fail(bad, ("bad.html:1: template error",))
+    assert shown is not None and shown.site is good
+    assert shown.problems == ("bad.html:1: template error",)
+    assert live.fail(bad, ("again",)) is None  # no longer shown: nothing changes
+    # A rebuild failed while `worse` was shown, then `worse` fails too: both are listed.
+    live.publish(worse, ("incidents/x.yaml:1:1: error",))
+    shown = live.fail(worse, ("worse.html:2: template error",))
+    assert shown is not None and shown.site is good
+    assert shown.problems == ("incidents/x.yaml:1:1: error", "worse.html:2: template error")
+    live.good = None
+    live.publish(bad)
+    shown = live.fail(bad, ("bad.html:1: template error",))
+    assert shown is not None and shown.site is None  # nothing good to show: the problems page
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from statuspage.ical import render_calendars
 from statuspage.memory import fewer_collections
 from statuspage.output import check_output_dir, new_site
 from statuspage.parallel import Task, run_tasks
-from statuspage.render import make_environment, plan_site, render_pages
+from statuspage.render import compile_templates, make_environment, plan_site, render_pages
 from statuspage.sources import EVENT_DIR, TEMPLATE_DIR, load_sources
 from statuspage.state import SiteState, compute_state
 from statuspage.times import resolve_now
@@ -72,6 +72,8 @@ def render_outputs(
     pages = plan_site(state)
     if len(pages) < PARALLEL_PAGES:
         jobs = 1
+    else:
+        compile_templates(pages, environment)  # once here, not once in each worker
     # The pages in slices, so that the workers share them out as they finish.
     size = max(1, -(-len(pages) // (4 * jobs)))
     slices = [pages[start : start + size] for start in range(0, len(pages), size)]

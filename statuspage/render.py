@@ -380,6 +380,15 @@ def render_site(state: SiteState, env: Environment) -> dict[str, bytes]:
     return render_pages(plan_site(state), env)
 
 
+def compile_templates(pages: Iterable[Page], env: Environment) -> None:
+    """Compile the pages' templates now (once, before forked workers inherit them)."""
+    for name in dict.fromkeys(page.template for page in pages):
+        try:
+            env.get_template(name)
+        except TemplateError as error:
+            raise TemplateProblemError(_describe_template_error(error, name)) from None
+
+
 def _render(env: Environment, name: str, context: dict[str, Any]) -> bytes:
     try:
         return env.get_template(name).render(context).encode("utf-8")

@@ -140,17 +140,27 @@ def test_rebuilds_in_place_equal_clean_full_builds(
 
 
 @pytest.mark.usefixtures("everything_parallel")
-def test_a_template_error_in_a_worker_is_reported_like_any_other(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{{ nope.x }}", "event.html:2: template error: 'nope' is undefined"),
+        ("{% if %}", "event.html:2: template error: Expected an expression, got 'end of statement"),
+    ],
+    ids=["when-rendered", "when-compiled"],
+)
+def test_a_template_error_in_a_worker_is_reported_like_any_other(
+    tmp_path: Path, content: str, message: str
+) -> None:
     config = copy_example(tmp_path / "repo")
     write(
         "templates/event.html",
-        '{% extends "!builtin/event.html" %}\n{% block content %}{{ nope.x }}{% endblock %}\n',
+        f'{{% extends "!builtin/event.html" %}}\n{{% block content %}}{content}{{% endblock %}}\n',
     )(tmp_path / "repo")
     result = CliRunner().invoke(
         cli, ["build", "--config", str(config), "--now", EXAMPLE_NOW.isoformat(), "--jobs", "2"]
     )
     assert result.exit_code == 1
-    assert "event.html:2: template error: 'nope' is undefined" in result.output
+    assert message in result.output
     assert not (tmp_path / "repo" / "site").exists()
 
 

@@ -34,7 +34,14 @@ from statuspage.errors import Problem
 from statuspage.memo import Memo
 from statuspage.parallel import Task
 from statuspage.render import Page, make_environment, plan_site, render_pages
-from statuspage.sources import TEMPLATE_DIR, Document, LoadError, load_sources, parse_document
+from statuspage.sources import (
+    TEMPLATE_DIR,
+    Document,
+    Found,
+    LoadError,
+    load_sources,
+    parse_document,
+)
 from statuspage.state import SiteState, compute_state
 from statuspage.times import resolve_now
 from statuspage.validate import require_valid, validate_sources
@@ -43,7 +50,9 @@ Signature = tuple[int, ...]
 
 
 def _signature(info: os.stat_result) -> Signature:
-    # ctime: no tool can set it, so a rewrite that keeps size and mtime still shows.
+    # ctime: on POSIX no tool can set it, so a rewrite that keeps size and mtime still
+    # shows. (On Windows it is the creation time; there, and for a rewrite within one
+    # tick of a coarse clock, the watcher's paths are what tells.)
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
@@ -58,8 +67,9 @@ class KeptDocuments:
     def __init__(self, root: Path) -> None:
         self._root = root
         self._disk: ParseCache | None = ParseCache.open(root)
-        self._kept: dict[str, tuple[Signature, Document | LoadError]] = {}
-        self._seen: dict[str, tuple[Signature, Document | LoadError]] = {}
+        #: Per key: the file's signature, and its document or what its LoadError found.
+        self._kept: dict[str, tuple[Signature, Document | list[Found]]] = {}
+        self._seen: dict[str, tuple[Signature, Document | list[Found]]] = {}
 
     def forget(self, paths: Iterable[Path]) -> None:
         """Read these files again next time, whatever their stat says."""
@@ -75,8 +85,8 @@ class KeptDocuments:
         if kept is None or kept[0] != _signature(info):
             return None
         self._seen[key] = kept
-        if isinstance(kept[1], LoadError):
-            raise kept[1]
+        if isinstance(kept[1], list):
+            raise LoadError.of(kept[1])  # a new one: raising one again would grow its traceback
         return kept[1]
 
     def parse(self, key: str, path: Path, shown: str, raw: bytes, info: os.stat_result) -> Document:
@@ -87,7 +97,7 @@ class KeptDocuments:
             else:
                 document = parse_document(path, shown, raw)
         except LoadError as error:
-            self._seen[key] = (signature, error)
+            self._seen[key] = (signature, error.found)
             raise
         self._seen[key] = (signature, document)
         return document
@@ -116,16 +126,21 @@ class Project:
         `changed` are paths the watcher reported: read again even if their stat is the
         same (a file rewritten within the file system's clock tick).
         """
+        changed = list(changed)
         self._documents.forget(changed)
         sources = load_sources(self.config_path, self._documents)
         validated = validate_sources(sources, self._validation)
         site, events = require_valid(validated)
         state = compute_state(site, events, resolve_now(now, site.zone), self._states)
-        environment = self._environment_for(sources.root / TEMPLATE_DIR, site.language, site.zone)
+        templates = sources.root / TEMPLATE_DIR
+        if any(path == templates or path.is_relative_to(templates) for path in changed):
+            self._environment = None  # the watcher saw a template change
+        environment = self._environment_for(templates, site.language, site.zone)
         return Site(state, environment, build_warnings(validated, state))
 
     def _environment_for(self, templates: Path, language: str, zone: Any) -> Environment:
-        """The last Jinja environment (its templates compiled) unless a template changed."""
+        """The last Jinja environment (its templates compiled) unless a template changed:
+        the watcher said so (above), or a file under templates/ has another stat."""
         key = (language, zone, _tree_signature(templates))
         if self._environment is None or self._environment[0] != key:
             self._environment = (key, make_environment(templates, language, zone))

@@ -140,6 +140,11 @@ class LiveSite:
             self._changed.notify_all()
             return self._snapshot
 
+    def keep_with(self, problems: tuple[str, ...]) -> Snapshot:
+        """A rebuild failed: go on showing the site shown now, with its problems."""
+        with self._changed:
+            return self.publish(self._snapshot.site, problems)
+
     def fail(self, site: Site, problems: tuple[str, ...]) -> Snapshot | None:
         """`site` turned out to have `problems`: show the last good site instead, with them
         (and with the problems already shown, if any).
@@ -186,7 +191,6 @@ class Builder:
     def rebuild(self, changed: Iterable[Path] = ()) -> None:
         """Rebuild once; never raise for anything the sources or templates can cause."""
         started = time.monotonic()
-        previous = self._live.snapshot
         self._live.rebuilding.set()  # the check of the last site stops: this one is sooner
         try:
             # `now` None is the clock at each rebuild, so windows flip while serving (cli.py).
@@ -203,8 +207,10 @@ class Builder:
         problems, summary = outcome
         for line in problems:
             self._echo(line)
-        self._live.publish(previous.site, tuple(problems))
-        still = "still serving the last good build" if previous.site else "showing the problems"
+        # The site shown now, read as it is replaced: a request may have found it broken
+        # during the rebuild and put the last good one in its place.
+        shown = self._live.keep_with(tuple(problems))
+        still = "still serving the last good build" if shown.site else "showing the problems"
         self._echo(f"Build failed: {summary}; {still} until it is fixed.")
 
 
@@ -264,10 +270,11 @@ class Checker:
             if later is not None and later.generation != seen:
                 snapshot = later  # a newer site already
                 continue
+            # A site shown with the problems of a failed rebuild is checked too: it may
+            # never have been (a rebuild cancels the check of the site before it).
             site = snapshot.site
-            if later is not None and site is not None and not snapshot.problems:
-                if site is not self._live.good:
-                    self._check(site, seen)
+            if later is not None and site is not None and site is not self._live.good:
+                self._check(site, seen)
             snapshot = later
 
     def _check(self, site: Site, generation: int) -> None:

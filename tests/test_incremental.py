@@ -232,6 +232,7 @@ def _stats(root: Path) -> dict[str, tuple[int, int]]:
     }
 
 
+@pytest.mark.skipif(os.name != "posix", reason="a POSIX ctime: no tool can set it")
 def test_a_file_rewritten_with_its_old_size_and_times_is_read_again(tmp_path: Path) -> None:
     """An edit that keeps the size and the mtime (a tool restoring times) still shows."""
     config = copy_example(tmp_path / "repo")
@@ -246,6 +247,27 @@ def test_a_file_rewritten_with_its_old_size_and_times_is_read_again(tmp_path: Pa
         "incidents/2026-11-20-slow-database-responses/index.html"
     )
     assert page is not None and b"FAILING" in page
+
+
+def test_a_template_the_watcher_names_is_read_again(tmp_path: Path) -> None:
+    """A template in a linked folder under templates/ (which the stat of templates/ does
+    not reach): the watcher's path makes serve read it again, as `build` does."""
+    root = tmp_path / "repo"
+    config = copy_example(root)
+    (root / "partials").mkdir()
+    (root / "partials" / "note.html").write_text("<p>First note</p>\n", encoding="utf-8")
+    (root / "templates").mkdir()
+    (root / "templates" / "parts").symlink_to(root / "partials")
+    (root / "templates" / "404.html").write_text(
+        '{% extends "!builtin/404.html" %}'
+        '{% block content %}{% include "parts/note.html" %}{{ super() }}{% endblock %}',
+        encoding="utf-8",
+    )
+    project = Project(config)
+    assert b"First note" in (project.refresh(EXAMPLE_NOW).get("404.html") or b"")
+    (root / "partials" / "note.html").write_text("<p>Second note</p>\n", encoding="utf-8")
+    changed = [(root / "templates" / "parts" / "note.html").absolute()]
+    assert b"Second note" in (project.refresh(EXAMPLE_NOW, changed).get("404.html") or b"")
 
 
 def test_a_broken_file_fails_the_rebuild_and_its_fix_recovers(tmp_path: Path) -> None:

@@ -29,12 +29,14 @@ from statuspage.incremental import Project as Project_
 from statuspage.serve import (
     EVENTS_PATH,
     PROBLEMS_PATH,
+    Builder,
+    Checker,
     LiveSite,
     Redirect,
     SourcePaths,
     locate,
 )
-from tests.conftest import Project
+from tests.conftest import EXAMPLE_NOW, Project, copy_example
 
 NOW = "2026-11-23T10:00"
 #: The longest any step may take before the test fails (never a hang).
@@ -540,6 +542,51 @@ def test_a_site_that_fails_gives_way_to_the_last_good_one(project: Project) -> N
     live.publish(bad)
     shown = live.fail(bad, ("bad.html:1: template error",))
     assert shown is not None and shown.site is None  # nothing good to show: the problems page
+
+
+def test_a_failed_rebuild_keeps_the_site_shown_which_is_still_checked(tmp_path: Path) -> None:
+    """A template that fails on component pages, then (before its check) a typo in an
+    event file: the site shown stays, is checked all the same, and gives way to the last
+    good one with both problems."""
+    root = tmp_path / "repo"
+    config = copy_example(root)
+    lines: list[str] = []
+    live = LiveSite()
+    builder, checker = Builder(config, EXAMPLE_NOW, live, lines.append), Checker(live, lines.append)
+    builder.rebuild()
+    good = live.snapshot.site
+    assert good is not None and good.render_all() is not None
+    live.good = good  # as the check would have made it
+    (root / "templates").mkdir()
+    (root / "templates" / "component.html").write_text(
+        '{% extends "!builtin/component.html" %}{% block content %}{{ nope.x }}{% endblock %}',
+        encoding="utf-8",
+    )
+    builder.rebuild()
+    broken = live.snapshot.site
+    assert broken is not good
+    (root / "incidents" / "2026-11-20-slow-database-responses.yaml").write_text(
+        BROKEN_YAML, encoding="utf-8"
+    )
+    builder.rebuild()  # before the check of `broken` began
+    assert live.snapshot.site is broken and live.snapshot.problems
+    checker.start()
+    try:
+        _wait(lambda: live.snapshot.site is good)
+        assert [problem.split(": ", 1)[1] for problem in live.snapshot.problems] == [
+            "did not find expected node content (while parsing a flow node at line 3)",
+            "template error: 'nope' is undefined",
+        ]
+        assert any("'nope' is undefined" in line for line in lines)
+    finally:
+        checker.stop()
+
+
+def _wait(done: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT * 2
+    while not done():
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.02)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import HELSINKI, build_example
+from tests.conftest import HELSINKI, build_example, copy_example
+from tests.test_serve import BROKEN_YAML, running  # `statuspage serve` in a subprocess
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -196,3 +197,36 @@ def test_script_shows_times_in_the_visitors_zone(browser: Any, served: tuple[str
         assert "Times are in America/New_York." in page.locator("footer").inner_text()
     finally:
         context.close()
+
+
+def test_an_open_page_reloads_itself_when_serve_rebuilds(browser: Any, tmp_path: Path) -> None:
+    """`statuspage serve` as a user meets it in a browser: an edit shows on the open page
+    without touching it, a broken file shows its problem there, and the fix clears it."""
+    root = tmp_path / "repo"
+    copy_example(root)
+    event = root / "incidents" / "2026-11-23-delayed-outgoing-email.yaml"
+    good = event.read_text(encoding="utf-8")
+    with running(root) as server:
+        page = browser.new_page()
+        try:
+            page.goto(f"http://127.0.0.1:{server.port}/incidents/{event.stem}/")
+            heading = page.locator("h1")
+            assert heading.inner_text() == "Delayed outgoing email"
+            event.write_text(good.replace("title: Delayed", "title: Very delayed"), "utf-8")
+            page.wait_for_function(
+                "document.querySelector('h1').textContent === 'Very delayed outgoing email'",
+                timeout=5000,
+            )
+            event.write_text(BROKEN_YAML, encoding="utf-8")
+            problems = page.locator("#statuspage-serve-problems")
+            problems.wait_for(timeout=5000)
+            assert f"incidents/{event.name}:3:1:" in problems.inner_text()
+            assert page.locator("h1").inner_text() == "Very delayed outgoing email"  # last good
+            event.write_text(good, encoding="utf-8")
+            page.wait_for_function(
+                "document.querySelector('h1').textContent === 'Delayed outgoing email'",
+                timeout=5000,
+            )
+            assert problems.count() == 0
+        finally:
+            page.close()

@@ -33,8 +33,15 @@ from statuspage.cache import ParseCache
 from statuspage.errors import Problem
 from statuspage.memo import Memo
 from statuspage.parallel import Task
-from statuspage.render import Page, make_environment, plan_site, render_pages
+from statuspage.render import (
+    Page,
+    compile_templates,
+    make_environment,
+    plan_site,
+    render_pages,
+)
 from statuspage.sources import (
+    EVENT_DIR,
     TEMPLATE_DIR,
     Document,
     Found,
@@ -70,6 +77,9 @@ class KeptDocuments:
         #: Per key: the file's signature, and its document or what its LoadError found.
         self._kept: dict[str, tuple[Signature, Document | list[Found]]] = {}
         self._seen: dict[str, tuple[Signature, Document | list[Found]]] = {}
+        self._parsing: list[str] = []
+        #: The keys of the files the last load parsed (every one, the first time).
+        self.parsed: list[str] = []
 
     def forget(self, paths: Iterable[Path]) -> None:
         """Read these files again next time, whatever their stat says."""
@@ -91,6 +101,7 @@ class KeptDocuments:
 
     def parse(self, key: str, path: Path, shown: str, raw: bytes, info: os.stat_result) -> Document:
         signature = _signature(info)
+        self._parsing.append(key)
         try:
             if self._disk is not None:
                 document = self._disk.parse(key, path, shown, raw, info)
@@ -108,6 +119,7 @@ class KeptDocuments:
             self._disk.save()
             self._disk = None
         self._kept, self._seen = self._seen, {}
+        self.parsed, self._parsing = self._parsing, []
 
 
 class Project:
@@ -135,8 +147,19 @@ class Project:
         templates = sources.root / TEMPLATE_DIR
         if any(path == templates or path.is_relative_to(templates) for path in changed):
             self._environment = None  # the watcher saw a template change
+        last = self._environment
         environment = self._environment_for(templates, site.language, site.zone)
-        return Site(state, environment, build_warnings(validated, state))
+        served = Site(state, environment, build_warnings(validated, state))
+        # What a change most likely breaks is rendered before the site is shown, so that
+        # a rebuild `build` would refuse fails here, not a moment later in the check:
+        # with new templates one page of each; else the pages of the events just read.
+        if self._environment is not last:
+            compile_templates(served.pages(), environment)
+            served.render(served.first_of_each_template())
+        else:
+            names = (key.removeprefix(f"{EVENT_DIR}/") for key in self._documents.parsed)
+            served.render(f"{EVENT_DIR}/{Path(name).stem}/index.html" for name in names)
+        return served
 
     def _environment_for(self, templates: Path, language: str, zone: Any) -> Environment:
         """The last Jinja environment (its templates compiled) unless a template changed:
@@ -184,6 +207,19 @@ class Site:
         self._groups = [_Group(task) for task in subscriber_tasks(state)]
         self._files: dict[str, bytes] = {}
         self._group_lock = threading.Lock()
+
+    def pages(self) -> list[Page]:
+        return list(self._pages.values())
+
+    def first_of_each_template(self) -> list[str]:
+        """The first page of each template, in the order of the plan."""
+        return list({page.template: path for path, page in reversed(self._pages.items())}.values())
+
+    def render(self, paths: Iterable[str]) -> None:
+        """Render these files now (those that are pages of the site), and keep them."""
+        for path in paths:
+            if path in self._pages:
+                self.get(path)
 
     def has_page(self, path: str) -> bool:
         """Whether `path` is one of the site's pages (not a feed, calendar or API file)."""

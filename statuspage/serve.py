@@ -50,6 +50,8 @@ PROBLEMS_PATH = "/__statuspage/problems"
 DEBOUNCE = 0.05
 #: ...but do not wait longer than this for a burst to end.
 LONGEST_WAIT = 1.0
+#: How many sites (besides the good one) are kept to fall back on.
+MAX_FALLBACKS = 4
 #: The background check of a new site starts this long after it is served.
 CHECK_DELAY = 0.3
 #: A comment sent on the event stream this often, so dead clients are noticed.
@@ -125,6 +127,9 @@ class LiveSite:
         self._closed = False
         #: The last site every file of which rendered (the check below), or None.
         self.good: Site | None = None
+        #: The sites to fall back on when the one shown fails, oldest first: the good one
+        #: and those shown after it (their check cut short by a newer one), none known bad.
+        self._fallbacks: list[Site] = []
         #: Set while a rebuild runs: the background check then waits.
         self.rebuilding = threading.Event()
 
@@ -137,8 +142,20 @@ class LiveSite:
         with self._changed:
             previous = self._snapshot
             self._snapshot = Snapshot(previous.generation + 1, site, problems, previous.token)
+            if site is not None and not (self._fallbacks and self._fallbacks[-1] is site):
+                self._fallbacks.append(site)
+                good = [kept for kept in self._fallbacks if kept is self.good]
+                others = [kept for kept in self._fallbacks if kept is not self.good]
+                self._fallbacks = good[:1] + others[-MAX_FALLBACKS:]
             self._changed.notify_all()
             return self._snapshot
+
+    def mark_good(self, site: Site) -> None:
+        """Every file of `site` rendered: no site before it is needed to fall back on."""
+        with self._changed:
+            self.good = site
+            found = [index for index, kept in enumerate(self._fallbacks) if kept is site]
+            self._fallbacks = self._fallbacks[found[0] :] if found else [site]
 
     def keep_with(self, problems: tuple[str, ...]) -> Snapshot:
         """A rebuild failed: go on showing the site shown now, with its problems."""
@@ -146,8 +163,8 @@ class LiveSite:
             return self.publish(self._snapshot.site, problems)
 
     def fail(self, site: Site, problems: tuple[str, ...]) -> Snapshot | None:
-        """`site` turned out to have `problems`: show the last good site instead, with them
-        (and with the problems already shown, if any).
+        """`site` turned out to have `problems`: show the last site not known to fail
+        instead, with them (and with the problems already shown, if any).
 
         Nothing happens (None) unless `site` is still the one shown.
         """
@@ -155,7 +172,10 @@ class LiveSite:
             shown = self._snapshot
             if shown.site is not site:
                 return None
-            fallback = self.good if self.good is not site else None
+            self._fallbacks = [kept for kept in self._fallbacks if kept is not site]
+            if self.good is site:
+                self.good = None
+            fallback = self._fallbacks[-1] if self._fallbacks else None
             return self.publish(fallback, tuple(dict.fromkeys((*shown.problems, *problems))))
 
     def wait_after(self, generation: int, timeout: float) -> Snapshot | None:
@@ -290,7 +310,7 @@ class Checker:
             report(self._live, site, error, self._echo)
             return
         if count is not None:
-            self._live.good = site
+            self._live.mark_good(site)
             elapsed = time.monotonic() - started
             self._echo(f"Rendered all {count:,} files in {elapsed:.2f} s.")
 
@@ -334,9 +354,15 @@ class SourcePaths:
 
 
 class _SourceEvents(FileSystemEventHandler):
-    def __init__(self, sources: SourcePaths, poke: Callable[[Iterable[Path]], None]) -> None:
+    def __init__(
+        self,
+        sources: SourcePaths,
+        poke: Callable[[Iterable[Path]], None],
+        renew: Callable[[Path], None],
+    ) -> None:
         self._sources = sources
         self._poke = poke
+        self._renew = renew
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in CHANGES:
@@ -344,6 +370,9 @@ class _SourceEvents(FileSystemEventHandler):
         if event.is_directory and event.event_type == "modified":
             return  # a file event inside says what changed
         paths = [Path(os.fsdecode(path)) for path in (event.src_path, event.dest_path) if path]
+        for path in paths:
+            if path in (self._sources.incidents, self._sources.templates):
+                self._renew(path)  # created, deleted or moved: its watch must be made again
         if any(self._sources.affects_site(path) for path in paths):
             self._poke(paths)
 
@@ -357,18 +386,28 @@ class Watcher:
 
     def __init__(self, sources: SourcePaths, poke: Callable[[Iterable[Path]], None]) -> None:
         self._sources = sources
-        self._handler = _SourceEvents(sources, poke)
+        self._handler = _SourceEvents(sources, poke, self._renew)
         self._observer = Observer()
         self._watches: dict[Path, tuple[ObservedWatch, int]] = {}
+        # Directories replaced since the last refresh: a new directory may get the inode
+        # number of the one it replaces (ext4 does), so the inode alone cannot tell.
+        self._replaced: set[Path] = set()
+        self._replaced_lock = threading.Lock()
         self._observer.schedule(self._handler, str(sources.config.parent), recursive=False)
         self.refresh()
 
+    def _renew(self, directory: Path) -> None:
+        with self._replaced_lock:
+            self._replaced.add(directory)
+
     def refresh(self) -> None:
         """Watch incidents/ and templates/ as they now are."""
+        with self._replaced_lock:
+            replaced, self._replaced = self._replaced, set()
         for directory in (self._sources.incidents, self._sources.templates):
             inode = _inode(directory)
             current = self._watches.get(directory)
-            if current is not None and current[1] == inode:
+            if current is not None and current[1] == inode and directory not in replaced:
                 continue
             if current is not None:
                 with contextlib.suppress(KeyError):

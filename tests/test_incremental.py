@@ -31,6 +31,7 @@ from statuspage.incremental import Project
 from statuspage.memo import Memo
 from statuspage.models import Window
 from statuspage.output import MARKER
+from statuspage.render import TemplateProblemError
 from statuspage.sources import display_path, load_sources
 from statuspage.state import UPCOMING, compute_state
 from statuspage.validate import validate_sources
@@ -268,6 +269,42 @@ def test_a_template_the_watcher_names_is_read_again(tmp_path: Path) -> None:
     (root / "partials" / "note.html").write_text("<p>Second note</p>\n", encoding="utf-8")
     changed = [(root / "templates" / "parts" / "note.html").absolute()]
     assert b"Second note" in (project.refresh(EXAMPLE_NOW, changed).get("404.html") or b"")
+
+
+@pytest.mark.parametrize(
+    ("template", "text", "message"),
+    [
+        ("history.html", "{% if %}", "history.html:1: template error: Expected an expression"),
+        ("404.html", "{{ nope.x }}", "404.html:1: template error: 'nope' is undefined"),
+    ],
+)
+def test_a_new_template_that_fails_fails_the_rebuild_before_it_is_served(
+    tmp_path: Path, template: str, text: str, message: str
+) -> None:
+    """New templates: each is compiled, and one page of each rendered, before the site
+    is shown (the check of every page would find it only later)."""
+    root = tmp_path / "repo"
+    project = Project(copy_example(root))
+    project.refresh(EXAMPLE_NOW)
+    write(f"templates/{template}", text)(root)
+    with pytest.raises(TemplateProblemError) as failed:
+        project.refresh(EXAMPLE_NOW)
+    assert message in str(failed.value)
+
+
+def test_an_edit_that_breaks_its_own_page_fails_the_rebuild(tmp_path: Path) -> None:
+    """The page of an event just read is rendered before the site is shown."""
+    root = tmp_path / "repo"
+    write(
+        "templates/event.html",
+        '{% extends "!builtin/event.html" %}'
+        "{% block content %}{% if 'BOOM' in entry.title %}{{ nope.x }}{% endif %}{% endblock %}",
+    )(root)
+    project = Project(copy_example(root))
+    project.refresh(EXAMPLE_NOW)
+    edit("2026-11-23-delayed-outgoing-email.yaml", "title: Delayed", "title: BOOM Delayed")(root)
+    with pytest.raises(TemplateProblemError, match="'nope' is undefined"):
+        project.refresh(EXAMPLE_NOW)
 
 
 def test_a_broken_file_fails_the_rebuild_and_its_fix_recovers(tmp_path: Path) -> None:

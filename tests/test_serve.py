@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -460,6 +461,23 @@ def test_serve_reports_a_template_failing_on_the_page_asked_for(
     assert "Nobody can send email." in page.text  # the last good build's page
 
 
+def test_serve_watches_incidents_deleted_and_made_again(server: Server, project: Project) -> None:
+    """`rm -rf incidents && mkdir incidents && cp ...`: the new directory may get the old
+    one's inode number (ext4 does), and is watched all the same."""
+    incidents = project.root / "incidents"
+    for attempt in range(3):
+        saved = {path.name: path.read_bytes() for path in incidents.iterdir()}
+        shutil.rmtree(incidents)
+        incidents.mkdir()
+        for name, data in saved.items():
+            (incidents / name).write_bytes(data)
+        server.poll("/", lambda response: "Email is down" in response.text)
+        time.sleep(0.2)  # the rebuild that follows, before the edit
+        project.write_event(EVENT_ID, INCIDENT.format(title=f"Email is down again {attempt}"))
+        server.poll("/", lambda response, n=attempt: f"Email is down again {n}" in response.text)
+        project.write_event(EVENT_ID, INCIDENT.format(title="Email is down"))
+
+
 def test_serve_debounces_a_burst_of_writes(server: Server, project: Project) -> None:
     before = len(server.lines)
     for title in ("One", "Two", "Three", "Four", "Five"):
@@ -521,13 +539,15 @@ def test_locate_serves_files_and_index_pages_of_the_site(project: Project) -> No
     assert locate(site, "index.html") is None
 
 
-def test_a_site_that_fails_gives_way_to_the_last_good_one(project: Project) -> None:
+def test_a_site_that_fails_gives_way_to_the_last_one_not_known_to_fail(project: Project) -> None:
     project.write_event(EVENT_ID, INCIDENT.format(title="Email is down"))
     sources = Project_(project.config_path)
-    good, bad, worse = (sources.refresh(datetime.fromisoformat(NOW)) for _ in range(3))
+    good, bad, worse, newer, newest = (
+        sources.refresh(datetime.fromisoformat(NOW)) for _ in range(5)
+    )
     live = LiveSite()
     live.publish(good)
-    live.good = good
+    live.mark_good(good)
     live.publish(bad)
     shown = live.fail(bad, ("bad.html:1: template error",))
     assert shown is not None and shown.site is good
@@ -538,10 +558,18 @@ def test_a_site_that_fails_gives_way_to_the_last_good_one(project: Project) -> N
     shown = live.fail(worse, ("worse.html:2: template error",))
     assert shown is not None and shown.site is good
     assert shown.problems == ("incidents/x.yaml:1:1: error", "worse.html:2: template error")
-    live.good = None
+    # Two sites whose checks were cut short: the newest failing gives way to the other.
+    live.publish(newer)
+    live.publish(newest)
+    shown = live.fail(newest, ("newest.html:1: template error",))
+    assert shown is not None and shown.site is newer
+    shown = live.fail(newer, ("newer.html:1: template error",))
+    assert shown is not None and shown.site is good
+    # Nothing known not to fail: the problems page.
+    live = LiveSite()
     live.publish(bad)
     shown = live.fail(bad, ("bad.html:1: template error",))
-    assert shown is not None and shown.site is None  # nothing good to show: the problems page
+    assert shown is not None and shown.site is None
 
 
 def test_a_failed_rebuild_keeps_the_site_shown_which_is_still_checked(tmp_path: Path) -> None:
@@ -556,10 +584,11 @@ def test_a_failed_rebuild_keeps_the_site_shown_which_is_still_checked(tmp_path: 
     builder.rebuild()
     good = live.snapshot.site
     assert good is not None and good.render_all() is not None
-    live.good = good  # as the check would have made it
+    live.mark_good(good)  # as the check would have
     (root / "templates").mkdir()
-    (root / "templates" / "component.html").write_text(
-        '{% extends "!builtin/component.html" %}{% block content %}{{ nope.x }}{% endblock %}',
+    (root / "templates" / "component.html").write_text(  # fails on one component's page
+        '{% extends "!builtin/component.html" %}{% block content %}'
+        "{% if component.component.id == 'vps' %}{{ nope.x }}{% endif %}{% endblock %}",
         encoding="utf-8",
     )
     builder.rebuild()

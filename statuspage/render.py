@@ -7,7 +7,9 @@ Templates get the computed state, never raw YAML (the README lists the context).
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -411,7 +413,31 @@ def _describe_template_error(error: TemplateError, name: str) -> str:
     shown = (
         os.path.relpath(filename) if filename and os.path.isabs(filename) else (filename or name)
     )
-    return f"{shown}:{line or 1}: template error: {error.message or type(error).__name__}"
+    message = error.message or type(error).__name__
+    column = _column(filename, line or 1, message)
+    return f"{shown}:{line or 1}:{column}: template error: {message}"
+
+
+def _column(filename: str | None, line: int, message: str) -> int:
+    """Where on its line a template error is: at the first name or token the message
+    quotes ('nope' is undefined, unexpected '}'), else where the line's text begins.
+    (Jinja tells the line only.)"""
+    text = _line(filename, line) if filename and os.path.isabs(filename) else ""
+    for token in re.findall(r"'([^'\n]+)'", message):
+        pattern = rf"\b{re.escape(token)}\b" if token.isidentifier() else re.escape(token)
+        found = re.search(pattern, text)
+        if found:
+            return found.start() + 1
+    return len(text) - len(text.lstrip()) + 1 if text.strip() else 1
+
+
+def _line(filename: str, number: int) -> str:
+    """Line `number` of a file as it is now (linecache's copy may be of an older one)."""
+    try:
+        with open(filename, encoding="utf-8", errors="replace") as lines:
+            return next(itertools.islice(lines, number - 1, None), "")
+    except OSError:
+        return ""
 
 
 # --- what lists show -------------------------------------------------------------------------

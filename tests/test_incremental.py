@@ -144,8 +144,11 @@ def test_rebuilds_in_place_equal_clean_full_builds(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{{ nope.x }}", "event.html:2: template error: 'nope' is undefined"),
-        ("{% if %}", "event.html:2: template error: Expected an expression, got 'end of statement"),
+        ("{{ nope.x }}", "event.html:2:23: template error: 'nope' is undefined"),
+        (
+            "{% if %}",
+            "event.html:2:1: template error: Expected an expression, got 'end of statement",
+        ),
     ],
     ids=["when-rendered", "when-compiled"],
 )
@@ -274,8 +277,8 @@ def test_a_template_the_watcher_names_is_read_again(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("template", "text", "message"),
     [
-        ("history.html", "{% if %}", "history.html:1: template error: Expected an expression"),
-        ("404.html", "{{ nope.x }}", "404.html:1: template error: 'nope' is undefined"),
+        ("history.html", "{% if %}", "history.html:1:1: template error: Expected an expression"),
+        ("404.html", "{{ nope.x }}", "404.html:1:4: template error: 'nope' is undefined"),
     ],
 )
 def test_a_new_template_that_fails_fails_the_rebuild_before_it_is_served(

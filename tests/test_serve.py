@@ -429,7 +429,7 @@ def test_serve_reports_a_template_failing_on_a_page_nobody_opened(
     )
     failed = server.wait_for_line(lambda line: line.startswith("Build failed"), after=before)
     assert failed == "Build failed: 1 error; still serving the last good build until it is fixed."
-    problem = "templates/component.html:2: template error: 'nope' is undefined"
+    problem = "templates/component.html:2:21: template error: 'nope' is undefined"
     assert problem in server.lines[before:]
     page = server.poll("/", lambda response: "statuspage-serve-problems" in response.text)
     assert html.escape(problem) in page.text
@@ -457,7 +457,7 @@ def test_serve_reports_a_template_failing_on_the_page_asked_for(
         f"/incidents/{EVENT_ID}/", lambda response: "statuspage-serve-problems" in response.text
     )
     assert page.status == 200
-    assert "templates/event.html:2: template error: &#x27;nope&#x27; is undefined" in page.text
+    assert "templates/event.html:2:21: template error: &#x27;nope&#x27; is undefined" in page.text
     assert "Nobody can send email." in page.text  # the last good build's page
 
 

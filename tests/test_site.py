@@ -280,7 +280,7 @@ def test_template_typo_names_template_and_line(project: Project) -> None:
     )
     with pytest.raises(TemplateProblemError) as raised:
         build(project.config_path, project.root / "site", FIXED_NOW)
-    assert str(raised.value) == "templates/404.html:3: template error: 'sate' is undefined"
+    assert str(raised.value) == "templates/404.html:3:4: template error: 'sate' is undefined"
     assert not (project.root / "site").exists()
 
 
@@ -304,3 +304,30 @@ def test_build_refuses_invalid_sources_before_touching_output(project: Project) 
     with pytest.raises(InvalidInputError):
         build(project.config_path, project.root / "site", FIXED_NOW)
     assert not (project.root / "site").exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "<p>{{ site.title }} {{ sate.now }}</p>",
+            "templates/404.html:3:24: template error: 'sate' is undefined",
+        ),
+        ("<p>{{ site.nope }}</p>", "templates/404.html:3:12: template error: "),
+        ("  {% if %}", "templates/404.html:3:3: template error: Expected an expression"),
+        ("<p>{% endif %}</p>", "templates/404.html:3:7: template error: Encountered unknown tag"),
+    ],
+    ids=["undefined-name", "missing-attribute", "syntax", "unknown-tag"],
+)
+def test_template_errors_give_the_column_of_what_they_quote(
+    project: Project, line: str, expected: str
+) -> None:
+    templates = project.root / "templates"
+    templates.mkdir()
+    (templates / "404.html").write_text(
+        f'{{% extends "!builtin/base.html" %}}\n{{% block content %}}\n{line}\n{{% endblock %}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(TemplateProblemError) as raised:
+        build(project.config_path, project.root / "site", FIXED_NOW)
+    assert str(raised.value).startswith(expected)

@@ -90,6 +90,11 @@ class KeptDocuments:
                 continue
             self._kept.pop(key, None)
 
+    def forget_parsed(self) -> None:
+        """Read the files the last load parsed again next time."""
+        for key in self.parsed:
+            self._kept.pop(key, None)
+
     def recall(self, key: str, info: os.stat_result) -> Document | None:
         kept = self._kept.get(key)
         if kept is None or kept[0] != _signature(info):
@@ -153,12 +158,21 @@ class Project:
         # What a change most likely breaks is rendered before the site is shown, so that
         # a rebuild `build` would refuse fails here, not a moment later in the check:
         # with new templates one page of each; else the pages of the events just read.
-        if self._environment is not last:
-            compile_templates(served.pages(), environment)
-            served.render(served.first_of_each_template())
-        else:
-            names = (key.removeprefix(f"{EVENT_DIR}/") for key in self._documents.parsed)
-            served.render(f"{EVENT_DIR}/{Path(name).stem}/index.html" for name in names)
+        # Until they render, they count as new again (for a rebuild caused by another file).
+        new_templates = self._environment is not last
+        try:
+            if new_templates:
+                compile_templates(served.pages(), environment)
+                served.render(served.first_of_each_template())
+            else:
+                names = (key.removeprefix(f"{EVENT_DIR}/") for key in self._documents.parsed)
+                served.render(f"{EVENT_DIR}/{Path(name).stem}/index.html" for name in names)
+        except Exception:
+            if new_templates:
+                self._environment = None
+            else:
+                self._documents.forget_parsed()
+            raise
         return served
 
     def _environment_for(self, templates: Path, language: str, zone: Any) -> Environment:

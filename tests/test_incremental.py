@@ -293,6 +293,9 @@ def test_a_new_template_that_fails_fails_the_rebuild_before_it_is_served(
     with pytest.raises(TemplateProblemError) as failed:
         project.refresh(EXAMPLE_NOW)
     assert message in str(failed.value)
+    edit("2026-11-23-delayed-outgoing-email.yaml", "title: ", "title: Still ")(root)
+    with pytest.raises(TemplateProblemError):  # the next rebuild, for another file, too
+        project.refresh(EXAMPLE_NOW)
 
 
 def test_an_edit_that_breaks_its_own_page_fails_the_rebuild(tmp_path: Path) -> None:
@@ -307,6 +310,9 @@ def test_an_edit_that_breaks_its_own_page_fails_the_rebuild(tmp_path: Path) -> N
     project.refresh(EXAMPLE_NOW)
     edit("2026-11-23-delayed-outgoing-email.yaml", "title: Delayed", "title: BOOM Delayed")(root)
     with pytest.raises(TemplateProblemError, match="'nope' is undefined"):
+        project.refresh(EXAMPLE_NOW)
+    edit("2026-11-20-slow-database-responses.yaml", "title: ", "title: Other ")(root)
+    with pytest.raises(TemplateProblemError):  # the next rebuild, for another file, too
         project.refresh(EXAMPLE_NOW)
 
 

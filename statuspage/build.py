@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from statuspage.api import render_api
+from statuspage.api import API_ROOT, render_api
 from statuspage.check import find_warnings
 from statuspage.errors import Problem
 from statuspage.feeds import render_feeds
@@ -86,8 +86,13 @@ def render_outputs(
 
 def subscriber_tasks(state: SiteState) -> list[Task]:
     """What subscribers read, each task rendering a family of files: calendars, feeds, API."""
+    return [task for task, _ in subscriber_families(state)]
+
+
+def subscriber_families(state: SiteState) -> list[tuple[Task, Callable[[str], bool]]]:
+    """subscriber_tasks, each with a test of whether a path can be one of its files."""
     return [
-        partial(render_calendars, state),
-        partial(render_feeds, state),
-        partial(render_api, state),
+        (partial(render_calendars, state), lambda path: path.endswith(".ics")),
+        (partial(render_feeds, state), lambda path: path.endswith((".atom", ".rss", "feed.json"))),
+        (partial(render_api, state), lambda path: path.startswith(API_ROOT)),
     ]

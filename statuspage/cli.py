@@ -327,10 +327,11 @@ def status_command(config: Path, now: datetime | None, as_json: bool) -> None:
 def serve_command(config: Path, host: str, port: int, now: datetime | None) -> None:
     """Build, serve the site and rebuild on every change under the sources.
 
-    Builds into a temporary directory (never site/), watches statuspage.yaml,
-    incidents/ and templates/, and reloads open pages after each rebuild. A
-    broken file does not stop it: its problems are shown in the terminal and on
-    the page until fixed. Ctrl-C stops it.
+    Serves the site from memory (never writing site/), watches statuspage.yaml,
+    incidents/ and templates/, rebuilds only what a change touches and reloads
+    open pages after each rebuild. A broken file or template does not stop it:
+    its problems are shown in the terminal and on the page until fixed. Ctrl-C
+    stops it.
 
         statuspage serve --port 8000
     """

@@ -8,9 +8,11 @@ what the stages made last time and redoes only what a change touches:
 - stage 2 validates only the documents it has not seen (validate_sources' memo);
 - stage 3 computes only the states of events that changed, or whose state changes
   between the last `now` and this one (compute_state's memo);
-- stage 4 renders nothing up front. A Site renders a file when it is first asked for,
-  by a browser or by the check that renders the whole site in the background, and keeps
-  it for as long as it is served. Stage 5 is not needed: nothing is written.
+- stage 4 renders only what the change most likely breaks (with new templates, one
+  page of each; else the pages of the events just read), so that a rebuild `build`
+  would refuse fails before it is shown. A Site renders any other file when it is first
+  asked for, by a browser or by serve's background check of the whole site. Stage 5 is
+  not needed: nothing is written (but the parse cache, after the first load).
 
 Every file a Site gives is the one `build` writes for the same sources and `now`
 (tests/test_incremental.py compares them byte for byte).
@@ -22,13 +24,12 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment
 
-from statuspage.build import build_warnings, subscriber_tasks
+from statuspage.build import build_warnings, subscriber_families
 from statuspage.cache import ParseCache
 from statuspage.errors import Problem
 from statuspage.memo import Memo
@@ -147,13 +148,13 @@ class Project:
         self._documents.forget(changed)
         sources = load_sources(self.config_path, self._documents)
         validated = validate_sources(sources, self._validation)
-        site, events = require_valid(validated)
-        state = compute_state(site, events, resolve_now(now, site.zone), self._states)
+        config, events = require_valid(validated)
+        state = compute_state(config, events, resolve_now(now, config.zone), self._states)
         templates = sources.root / TEMPLATE_DIR
         if any(path == templates or path.is_relative_to(templates) for path in changed):
             self._environment = None  # the watcher saw a template change
         last = self._environment
-        environment = self._environment_for(templates, site.language, site.zone)
+        environment = self._environment_for(templates, config.language, config.zone)
         served = Site(state, environment, build_warnings(validated, state))
         # What a change most likely breaks is rendered before the site is shown, so that
         # a rebuild `build` would refuse fails here, not a moment later in the check:
@@ -165,8 +166,11 @@ class Project:
                 compile_templates(served.pages(), environment)
                 served.render(served.first_of_each_template())
             else:
-                names = (key.removeprefix(f"{EVENT_DIR}/") for key in self._documents.parsed)
-                served.render(f"{EVENT_DIR}/{Path(name).stem}/index.html" for name in names)
+                served.render(
+                    f"{EVENT_DIR}/{Path(key).stem}/index.html"
+                    for key in self._documents.parsed
+                    if key.startswith(f"{EVENT_DIR}/")
+                )
         except Exception:
             if new_templates:
                 self._environment = None
@@ -175,9 +179,12 @@ class Project:
             raise
         return served
 
-    def _environment_for(self, templates: Path, language: str, zone: Any) -> Environment:
+    def _environment_for(self, templates: Path, language: str, zone: tzinfo) -> Environment:
         """The last Jinja environment (its templates compiled) unless a template changed:
-        the watcher said so (above), or a file under templates/ has another stat."""
+        the watcher said so (above), or a file under templates/ has another stat.
+
+        (An environment loads a template when a page first needs it, so a site kept to
+        fall back on may load one edited since; the check has loaded all it renders.)"""
         key = (language, zone, _tree_signature(templates))
         if self._environment is None or self._environment[0] != key:
             self._environment = (key, make_environment(templates, language, zone))
@@ -202,6 +209,8 @@ class _Group:
     """A task that renders a family of files at once (the feeds, the API, the calendars)."""
 
     task: Task
+    #: Whether a path can be one of its files.
+    holds: Callable[[str], bool]
     #: The files it rendered, once it has.
     paths: tuple[str, ...] | None = None
 
@@ -218,7 +227,7 @@ class Site:
         self.warnings = warnings
         self._environment = environment
         self._pages: dict[str, Page] = {page.path: page for page in plan_site(state)}
-        self._groups = [_Group(task) for task in subscriber_tasks(state)]
+        self._groups = [_Group(task, holds) for task, holds in subscriber_families(state)]
         self._files: dict[str, bytes] = {}
         self._group_lock = threading.Lock()
 
@@ -226,8 +235,11 @@ class Site:
         return list(self._pages.values())
 
     def first_of_each_template(self) -> list[str]:
-        """The first page of each template, in the order of the plan."""
-        return list({page.template: path for path, page in reversed(self._pages.items())}.values())
+        """The first page of each template in the plan."""
+        first: dict[str, str] = {}
+        for path, page in self._pages.items():
+            first.setdefault(page.template, path)
+        return list(first.values())
 
     def render(self, paths: Iterable[str]) -> None:
         """Render these files now (those that are pages of the site), and keep them."""
@@ -251,12 +263,9 @@ class Site:
         if page is not None:
             found = self._files[path] = render_pages([page], self._environment)[path]
             return found
-        if path.endswith(".html"):
-            return None  # every HTML file is a page; the families are feeds, JSON, calendars
         for group in self._groups:
-            if path in self._files:
-                break
-            self._render_group(group)
+            if group.holds(path):
+                self._render_group(group)
         return self._files.get(path)
 
     def render_all(self, cancelled: Callable[[], bool] = lambda: False) -> int | None:

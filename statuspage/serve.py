@@ -225,13 +225,10 @@ class Builder:
             self._echo(f"Built in {elapsed:.2f} s; pages are rendered as they are asked for.")
             return
         problems, summary = outcome
-        for line in problems:
-            self._echo(line)
         # The site shown now, read as it is replaced: a request may have found it broken
         # during the rebuild and put the last good one in its place.
         shown = self._live.keep_with(tuple(problems))
-        still = "still serving the last good build" if shown.site else "showing the problems"
-        self._echo(f"Build failed: {summary}; {still} until it is fixed.")
+        announce_failure(self._echo, problems, summary, shown)
 
 
 def _attempt(
@@ -261,7 +258,8 @@ class Checker:
 
     Pages are rendered when they are asked for, so without this a template that fails
     only on a page nobody opened would go unnoticed until `build`. It gives way at once
-    to a newer site, and each file it renders is then served without waiting.
+    to a newer site. The feeds, calendars and API it renders are kept for the requests;
+    the pages are not (they render in a millisecond or two when asked for).
     """
 
     def __init__(self, live: LiveSite, echo: Echo) -> None:
@@ -318,11 +316,16 @@ class Checker:
 def report(live: LiveSite, site: Site, error: Exception, echo: Echo) -> None:
     """A file of `site` failed to render: show the last good site with the problem."""
     problems, summary = _problems(error)
-    if live.fail(site, tuple(problems)) is None:
-        return  # already reported, or a newer site is shown
+    shown = live.fail(site, tuple(problems))
+    if shown is not None:  # else already reported, or a newer site is shown
+        announce_failure(echo, problems, summary, shown)
+
+
+def announce_failure(echo: Echo, problems: list[str], summary: str, shown: Snapshot) -> None:
+    """Print the problems, and what is served until they are fixed."""
     for line in problems:
         echo(line)
-    still = "still serving the last good build" if live.good else "showing the problems"
+    still = "still serving the last good build" if shown.site else "showing the problems"
     echo(f"Build failed: {summary}; {still} until it is fixed.")
 
 
@@ -414,7 +417,10 @@ class Watcher:
                     self._observer.unschedule(current[0])
                 del self._watches[directory]
             if inode is not None:
-                watch = self._observer.schedule(self._handler, str(directory), recursive=True)
+                try:
+                    watch = self._observer.schedule(self._handler, str(directory), recursive=True)
+                except OSError:  # gone again already, or no watches left: tried at next change
+                    continue
                 self._watches[directory] = (watch, inode)
 
     def start(self) -> None:
@@ -458,7 +464,7 @@ class Debouncer:
         self._thread.start()
 
     def stop(self, timeout: float = 30) -> None:
-        """Stop, letting a running rebuild finish (its files go into the temp dir)."""
+        """Stop, letting a running rebuild finish."""
         self._stopping.set()
         self._pending.set()
         if self._thread.is_alive():
@@ -471,7 +477,10 @@ class Debouncer:
                 return
             with self._paths_lock:
                 paths, self._paths = self._paths, set()
-            self._action(paths)
+            try:
+                self._action(paths)
+            except Exception as error:  # never end the thread: the next save may fix it
+                write_line(f"internal error while rebuilding: {type(error).__name__}: {error}")
 
     def _settle(self) -> bool:
         """Wait until no poke came for `delay` (at most LONGEST_WAIT); False when stopping."""
@@ -777,7 +786,7 @@ def _url(server: _Server) -> str:
 
 @contextlib.contextmanager
 def _signals_interrupt() -> Iterator[None]:
-    """Make SIGINT and SIGTERM stop the server the same clean way (status 0, temp dir gone)."""
+    """Make SIGINT and SIGTERM stop the server the same clean way (status 0, "Stopped.")."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

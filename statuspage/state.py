@@ -301,8 +301,8 @@ class _EventStates:
 
     def incident(self, incident: Incident) -> IncidentState | None:
         kept = self._recall(incident, None)
-        if kept is not None:
-            return kept[0]  # type: ignore[no-any-return]
+        if kept is not _NOT_KEPT:
+            return kept  # type: ignore[no-any-return]
         state = _incident(incident, self._now)
         self._keep(incident, None, state, [update.at for update in incident.updates])
         return state
@@ -310,8 +310,8 @@ class _EventStates:
     def window(self, window: Window) -> WindowState:
         setting = (self._zone, self._history)
         kept = self._recall(window, setting)
-        if kept is not None:
-            return kept[0]  # type: ignore[no-any-return]
+        if kept is not _NOT_KEPT:
+            return kept  # type: ignore[no-any-return]
         state = _window(window, self._now, self._zone, self._history)
         points = None
         if window.repeat is None and state.current is not None:
@@ -324,17 +324,18 @@ class _EventStates:
         self._keep(window, setting, state, points)  # a repeating one: for this `now` only
         return state
 
-    def _recall(self, event: object, setting: object) -> tuple[Any] | None:
+    def _recall(self, event: object, setting: object) -> Any:
+        """The state kept for `event` if it holds at `now` (it may be None), else _NOT_KEPT."""
         if self._memo is None:
-            return None
+            return _NOT_KEPT
         kept = self._memo.recall(event)
         if kept is None:
-            return None
+            return _NOT_KEPT
         state, kept_setting, since, until = kept
         if kept_setting != setting or not (since <= self._now < until):
-            return None
+            return _NOT_KEPT
         self._memo.keep(event, kept)
-        return (state,)
+        return state
 
     def _keep(
         self, event: object, setting: object, state: object, points: list[datetime] | None
@@ -350,6 +351,7 @@ class _EventStates:
         self._memo.keep(event, (state, setting, since, until))
 
 
+_NOT_KEPT = object()
 _DAWN = datetime.min.replace(tzinfo=UTC)
 _DUSK = datetime.max.replace(tzinfo=UTC)
 

@@ -35,6 +35,7 @@ from statuspage.serve import (
     LiveSite,
     Redirect,
     SourcePaths,
+    _Server,
     locate,
 )
 from tests.conftest import EXAMPLE_NOW, Project, copy_example
@@ -418,18 +419,21 @@ def test_serve_watches_templates_created_while_serving(server: Server, project: 
 def test_serve_reports_a_template_failing_on_a_page_nobody_opened(
     server: Server, project: Project
 ) -> None:
-    """Pages are rendered as they are asked for; the background check renders the rest,
-    so a template that fails only on component pages is reported all the same."""
+    """Pages are rendered as they are asked for, and a rebuild renders one page of each
+    new template; the background check renders the rest, so a template that fails only
+    on the email component's page (not the first of its kind) is reported all the same."""
     server.wait_for_line(lambda line: line.startswith("Rendered all "))
     before = len(server.lines)
     (project.root / "templates").mkdir()
     (project.root / "templates" / "component.html").write_text(
-        '{% extends "!builtin/component.html" %}\n{% block title %}{{ nope.x }}{% endblock %}\n',
+        '{% extends "!builtin/component.html" %}\n{% block title %}'
+        "{% if component.component.id == 'email' %}{{ nope.x }}{% endif %}{% endblock %}\n",
         encoding="utf-8",
     )
+    server.wait_for_line(lambda line: line.startswith("Built"), after=before)  # shown first
     failed = server.wait_for_line(lambda line: line.startswith("Build failed"), after=before)
     assert failed == "Build failed: 1 error; still serving the last good build until it is fixed."
-    problem = "templates/component.html:2:21: template error: 'nope' is undefined"
+    problem = "templates/component.html:2:63: template error: 'nope' is undefined"
     assert problem in server.lines[before:]
     page = server.poll("/", lambda response: "statuspage-serve-problems" in response.text)
     assert html.escape(problem) in page.text
@@ -444,21 +448,47 @@ def test_serve_reports_a_template_failing_on_a_page_nobody_opened(
     server.wait_for_line(lambda line: line.startswith("Rendered all "), after=before)
 
 
-def test_serve_reports_a_template_failing_on_the_page_asked_for(
-    server: Server, project: Project
+def test_a_page_failing_when_asked_for_gives_way_to_the_last_good_build(
+    project: Project,
 ) -> None:
-    server.wait_for_line(lambda line: line.startswith("Rendered all "))
+    """In process, without the background check: the request that finds a page failing
+    is answered with the last good build's page and the problem."""
+    project.write_event(EVENT_ID, INCIDENT.format(title="Email is down"))
+    older = "2026-11-20-email"
+    project.write_event(older, INCIDENT.format(title="Email was slow").replace("23T", "20T"))
+    sources = Project_(project.config_path)
+    good = sources.refresh(datetime.fromisoformat(NOW))
+    live, lines = LiveSite(), list[str]()
+    live.publish(good)
+    live.mark_good(good)
     (project.root / "templates").mkdir()
     (project.root / "templates" / "event.html").write_text(
-        '{% extends "!builtin/event.html" %}\n{% block title %}{{ nope.x }}{% endblock %}\n',
+        '{% extends "!builtin/event.html" %}\n{% block title %}'
+        "{% if entry.id == '2026-11-20-email' %}{{ nope.x }}{% endif %}{% endblock %}\n",
         encoding="utf-8",
     )
-    page = server.poll(
-        f"/incidents/{EVENT_ID}/", lambda response: "statuspage-serve-problems" in response.text
-    )
-    assert page.status == 200
-    assert "templates/event.html:2:21: template error: &#x27;nope&#x27; is undefined" in page.text
-    assert "Nobody can send email." in page.text  # the last good build's page
+    live.publish(sources.refresh(datetime.fromisoformat(NOW)))  # its newest event renders
+    server = _Server(("127.0.0.1", 0), live, lines.append)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=WAIT)
+        connection.request("GET", f"/incidents/{older}/")
+        response = connection.getresponse()
+        page = response.read().decode("utf-8")
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert response.status == 200
+    problem = "templates/event.html:2:60: template error: 'nope' is undefined"
+    assert html.escape(problem) in page
+    assert "<title>Email was slow" in page  # the last good build's page
+    assert live.snapshot.site is good
+    assert lines == [
+        problem,
+        "Build failed: 1 error; still serving the last good build until it is fixed.",
+    ]
 
 
 def test_serve_watches_incidents_deleted_and_made_again(server: Server, project: Project) -> None:
@@ -471,8 +501,8 @@ def test_serve_watches_incidents_deleted_and_made_again(server: Server, project:
         incidents.mkdir()
         for name, data in saved.items():
             (incidents / name).write_bytes(data)
-        server.poll("/", lambda response: "Email is down" in response.text)
-        time.sleep(0.2)  # the rebuild that follows, before the edit
+        before = len(server.lines)
+        server.wait_for_line(lambda line: line.startswith("Built"), after=before)
         project.write_event(EVENT_ID, INCIDENT.format(title=f"Email is down again {attempt}"))
         server.poll("/", lambda response, n=attempt: f"Email is down again {n}" in response.text)
         project.write_event(EVENT_ID, INCIDENT.format(title="Email is down"))

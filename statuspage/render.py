@@ -14,6 +14,7 @@ import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -331,8 +332,13 @@ def plan_site(state: SiteState) -> list[Page]:
 
     months = _by_month(entry for entry in entries if entry.start <= state.now)
     page("index.html", "index.html", recent=_recent_days(state, entries), months=months)
-    for entry in entries:
-        page(f"incidents/{entry.id}/index.html", "event.html", entry=entry)
+    for entry in entries:  # page() inlined: there is one per event
+        path = f"incidents/{entry.id}/index.html"
+        if path in pages:
+            raise StatusPageError(f"two pages would be written to {path}")
+        pages[path] = Page(
+            path, "event.html", {**common, "root": "../../", "path": path, "entry": entry}
+        )
     page("history/index.html", "history.html", months=months, month=None, month_entries=[])
     for month, month_entries in months:
         page(
@@ -453,7 +459,7 @@ def _entries(state: SiteState) -> list[EventEntry]:
         anchor = window.current or (window.occurrences[0] if window.occurrences else None)
         start = anchor.start if anchor else window.window.starts
         found.append(EventEntry(window, window.window.type, start, anchor.end if anchor else None))
-    return sorted(found, key=lambda entry: (entry.start, entry.id), reverse=True)
+    return sorted(found, key=attrgetter("start", "id"), reverse=True)
 
 
 def _by_month(entries: Iterable[EventEntry]) -> list[tuple[date, list[EventEntry]]]:

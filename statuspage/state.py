@@ -7,10 +7,12 @@ is read off the SiteState it returns.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from operator import attrgetter
 from typing import Any, Literal, get_args
 
 from dateutil.rrule import rrule
@@ -262,7 +264,7 @@ def compute_state(
             if isinstance(event, Incident)
             if (state := event_state.incident(event))
         ),
-        key=lambda state: (state.started_at, state.incident.id),
+        key=attrgetter("started_at", "incident.id"),
         reverse=True,
     )
     windows = sorted(
@@ -598,11 +600,22 @@ def _components(
     elapsed = sum(
         (max(min(end, now) - start, timedelta()) for _, start, end in bounds), timedelta()
     )
+    starts = [start for _, start, _ in bounds]
     states = []
     for component in site.components:
         now_status = worst_status(given.get(component.id, ()))
-        found = intervals.get(component.id, [])
-        bars = tuple(_day(day, start, end, now, found) for day, start, end in bounds)
+        # Each interval goes to the days it may touch (from the one it starts in), so that
+        # a day looks at its own few, not at all of them.
+        per_day: list[list[Interval]] = [[] for _ in bounds]
+        for interval in intervals.get(component.id, ()):
+            index = max(bisect_right(starts, interval[0]) - 1, 0)
+            while index < len(starts) and starts[index] < interval[1]:
+                per_day[index].append(interval)
+                index += 1
+        bars = tuple(
+            _day(day, start, end, now, per_day[index])
+            for index, (day, start, end) in enumerate(bounds)
+        )
         outage = sum((bar.outage for bar in bars), timedelta())
         uptime = 1.0 - outage / elapsed if elapsed else 1.0
         states.append(

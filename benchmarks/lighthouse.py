@@ -84,18 +84,29 @@ def ensure_lighthouse() -> str:
     return LIGHTHOUSE_VERSION
 
 
-def build_site(work: Path, events: int | None) -> Path:
-    """Build the example repository, or a generated one of `events` events, into work/site."""
+def build_site(work: Path, events: int | None, language: str | None = None) -> Path:
+    """Build the example repository, or a generated one of `events` events, into work/site;
+    in `language` instead of the repository's own when given."""
+    repository = work / "repository"
     if events is None:
         config = ROOT / "statuspage.yaml"
+        if language is not None:
+            repository.mkdir()
+            for name in ("incidents", "templates"):
+                shutil.copytree(ROOT / name, repository / name)
+            shutil.copy(config, repository / "statuspage.yaml")
+            config = repository / "statuspage.yaml"
     else:
         sys.path.insert(0, str(HERE))
         from bench import generate  # the benchmark's generator, so both measure one site
 
-        repository = work / "repository"
         repository.mkdir()
         generate(repository, events)
         config = repository / "statuspage.yaml"
+    if language is not None:
+        lines = config.read_text(encoding="utf-8").splitlines()
+        lines = [line for line in lines if not line.startswith("language:")]
+        config.write_text("\n".join([*lines, f"language: {language}"]) + "\n", encoding="utf-8")
     site = work / "site"
     command = [sys.executable, "-m", "statuspage", "build", "--config", str(config)]
     command += ["--now", NOW, "--output", str(site)]
@@ -204,6 +215,7 @@ def main() -> None:
     parser.add_argument(
         "--events", type=int, help="score a generated repository of N events instead"
     )
+    parser.add_argument("--language", help="build the site in this language (en, fi, hy, ur)")
     parser.add_argument("--runs", type=int, default=1, help="runs per preset (median kept)")
     parser.add_argument("--keep", type=Path, help="write the Lighthouse JSON reports here")
     parser.add_argument(
@@ -217,7 +229,7 @@ def main() -> None:
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="statuspage-lighthouse-") as temporary:
         work = Path(temporary)
-        site = build_site(work, options.events)
+        site = build_site(work, options.events, options.language)
         index = (site / "index.html").read_bytes()
         packed = len(gzip.compress(index, 9))
         handler = functools.partial(StaticHost, directory=str(site))

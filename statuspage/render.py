@@ -79,7 +79,7 @@ class EventEntry:
         self.state, self.kind, self.start, self.end = state, kind, start, end
         # The event's id and title, read once: lists show them thousands of times.
         event = state.incident if isinstance(state, IncidentState) else state.window
-        self.id: str = event.id
+        self.id: str = state.id
         self.title: str = event.title
 
     def __repr__(self) -> str:

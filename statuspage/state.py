@@ -137,6 +137,8 @@ class IncidentState:
     started_at: datetime
     resolved_at: datetime | None
     segments: tuple[Segment, ...]
+    #: The incident's id, read once (lists and indexes ask for it often).
+    id: str
 
     @property
     def active(self) -> bool:
@@ -167,6 +169,8 @@ class WindowState:
     upcoming: tuple[Occurrence, ...]
     next_occurrences: tuple[Occurrence, ...]
     updates: tuple[WindowUpdate, ...]
+    #: The window's id, read once (lists and indexes ask for it often).
+    id: str
 
     @property
     def active(self) -> bool:
@@ -264,7 +268,7 @@ def compute_state(
             if isinstance(event, Incident)
             if (state := event_state.incident(event))
         ),
-        key=attrgetter("started_at", "incident.id"),
+        key=attrgetter("started_at", "id"),
         reverse=True,
     )
     windows = sorted(
@@ -428,6 +432,7 @@ def _incident(incident: Incident, now: datetime) -> IncidentState | None:
         started_at=visible[0].at,
         resolved_at=visible[-1].at if status == "resolved" else None,
         segments=segments,
+        id=incident.id,
     )
 
 
@@ -464,6 +469,7 @@ def _window(window: Window, now: datetime, zone: tzinfo, history: timedelta) -> 
         upcoming=tuple(occ for occ in future if occ.start <= now + UPCOMING),
         next_occurrences=tuple(future[:NEXT_OCCURRENCES]),
         updates=tuple(update for update in window.updates if update.at <= now),
+        id=window.id,
     )
 
 
@@ -556,7 +562,7 @@ def _occurrence(start: datetime, end: datetime, updates: tuple[WindowUpdate, ...
 
 def _window_order(state: WindowState) -> tuple[datetime, str]:
     anchor = state.current.start if state.current else state.window.starts
-    return (anchor, state.window.id)
+    return (anchor, state.id)
 
 
 def _upcoming(windows: Sequence[WindowState], now: datetime) -> tuple[UpcomingWindow, ...]:
@@ -565,7 +571,7 @@ def _upcoming(windows: Sequence[WindowState], now: datetime) -> tuple[UpcomingWi
         for state in windows
         for occurrence in state.upcoming
     ]
-    return tuple(sorted(found, key=lambda item: (item.occurrence.start, item.window.window.id)))
+    return tuple(sorted(found, key=lambda item: (item.occurrence.start, item.window.id)))
 
 
 # --- components, uptime and the page's indicator ----------------------------------------
@@ -585,10 +591,10 @@ def _components(
     involved: dict[str, list[str]] = {component.id: [] for component in site.components}
     for incident in incidents:
         for component_id in incident.effects:
-            involved.setdefault(component_id, []).append(incident.incident.id)
+            involved.setdefault(component_id, []).append(incident.id)
     for window in windows:
         for component_id in window.window.components:
-            involved.setdefault(component_id, []).append(window.window.id)
+            involved.setdefault(component_id, []).append(window.id)
     # What the active events give each component, gathered in one pass over them.
     given: dict[str, list[ComponentStatus]] = defaultdict(list)
     effects = [i.effects for i in incidents if i.active] + [w.effects for w in windows if w.active]

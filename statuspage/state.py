@@ -744,7 +744,8 @@ def _next_change(
 ) -> Change | None:
     candidates: list[Change] = []
     for event in events:
-        if isinstance(event, Incident):
+        # Most incidents are over: their last update (they are in time order) is not after now.
+        if isinstance(event, Incident) and event.updates and event.updates[-1].at > now:
             upcoming = [update for update in event.updates if update.at > now]
             if upcoming:
                 update = upcoming[0]

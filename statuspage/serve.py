@@ -209,7 +209,11 @@ class Builder:
         self._echo = echo
 
     def rebuild(self, changed: Iterable[Path] = ()) -> None:
-        """Rebuild once; never raise for anything the sources or templates can cause."""
+        """Rebuild once; never raise for anything the sources or templates can cause.
+
+        `changed`: the paths the watcher reported since the last rebuild.
+        """
+        changed = sorted(set(changed))
         started = time.monotonic()
         self._live.rebuilding.set()  # the check of the last site stops: this one is sooner
         try:
@@ -222,13 +226,23 @@ class Builder:
                 self._echo(str(warning))
             self._live.publish(outcome)
             elapsed = time.monotonic() - started
-            self._echo(f"Built in {elapsed:.2f} s; pages are rendered as they are asked for.")
+            self._echo(f"Built in {elapsed:.2f} s{_what_changed(changed)}.")
             return
         problems, summary = outcome
         # The site shown now, read as it is replaced: a request may have found it broken
         # during the rebuild and put the last good one in its place.
         shown = self._live.keep_with(tuple(problems))
         announce_failure(self._echo, problems, summary, shown)
+
+
+def _what_changed(changed: list[Path]) -> str:
+    """' (incidents/a.yaml changed)', from the watcher's paths; for the first build, how
+    the pages come."""
+    if not changed:
+        return "; pages are rendered as they are asked for"
+    shown = [display_path(path) for path in changed[:3]]
+    more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+    return f" ({', '.join(shown)}{more} changed)"
 
 
 def _attempt(
@@ -376,8 +390,9 @@ class _SourceEvents(FileSystemEventHandler):
         for path in paths:
             if path in (self._sources.incidents, self._sources.templates):
                 self._renew(path)  # created, deleted or moved: its watch must be made again
-        if any(self._sources.affects_site(path) for path in paths):
-            self._poke(paths)
+        relevant = [path for path in paths if self._sources.affects_site(path)]
+        if relevant:
+            self._poke(relevant)  # not an editor's temporary file it was renamed from
 
 
 class Watcher:

@@ -336,7 +336,10 @@ def test_serve_rebuilds_after_edit_and_sends_reload_event(server: Server, projec
         assert "Content-Type: text/event-stream; charset=utf-8" in stream.head
         kind, first = stream.next()  # the current build, at once
         assert (kind, first["generation"], first["ok"]) == ("build", 1, True)
+        before = len(server.lines)
         project.write_event(EVENT_ID, INCIDENT.format(title="Outgoing email is delayed"))
+        built = server.wait_for_line(lambda line: line.startswith("Built "), after=before)
+        assert built.endswith(f" s (incidents/{EVENT_ID}.yaml changed).")
         page = server.poll(
             f"/incidents/{EVENT_ID}/",
             lambda response: "Outgoing email is delayed" in response.text,

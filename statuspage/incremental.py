@@ -48,7 +48,6 @@ from statuspage.sources import (
     Found,
     LoadError,
     load_sources,
-    parse_document,
 )
 from statuspage.state import SiteState, compute_state
 from statuspage.times import resolve_now
@@ -74,7 +73,7 @@ class KeptDocuments:
 
     def __init__(self, root: Path) -> None:
         self._root = root
-        self._disk: ParseCache | None = ParseCache.open(root)
+        self._disk = ParseCache.open(root)
         #: Per key: the file's signature, and its document or what its LoadError found.
         self._kept: dict[str, tuple[Signature, Document | list[Found]]] = {}
         self._seen: dict[str, tuple[Signature, Document | list[Found]]] = {}
@@ -109,10 +108,7 @@ class KeptDocuments:
         signature = _signature(info)
         self._parsing.append(key)
         try:
-            if self._disk is not None:
-                document = self._disk.parse(key, path, shown, raw, info)
-            else:
-                document = parse_document(path, shown, raw)
+            document = self._disk.parse(key, path, shown, raw, info)
         except LoadError as error:
             self._seen[key] = (signature, error.found)
             raise
@@ -121,9 +117,8 @@ class KeptDocuments:
 
     def save(self) -> None:
         """Keep the documents of this load, and only those; the disk cache after the first."""
-        if self._disk is not None:
-            self._disk.save()
-            self._disk = None
+        self._disk.save()
+        self._disk = ParseCache(None, {})  # off: parses each file it is given
         self._kept, self._seen = self._seen, {}
         self.parsed, self._parsing = self._parsing, []
 

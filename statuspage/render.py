@@ -332,13 +332,8 @@ def plan_site(state: SiteState) -> list[Page]:
 
     months = _by_month(entry for entry in entries if entry.start <= state.now)
     page("index.html", "index.html", recent=_recent_days(state, entries), months=months)
-    for entry in entries:  # page() inlined: there is one per event
-        path = f"incidents/{entry.id}/index.html"
-        if path in pages:
-            raise StatusPageError(f"two pages would be written to {path}")
-        pages[path] = Page(
-            path, "event.html", {**common, "root": "../../", "path": path, "entry": entry}
-        )
+    for entry in entries:
+        page(f"incidents/{entry.id}/index.html", "event.html", entry=entry)
     page("history/index.html", "history.html", months=months, month=None, month_entries=[])
     for month, month_entries in months:
         page(

@@ -232,21 +232,16 @@ def _load_or_report(
                 )
             )
             return None
-        raw = _read_bytes(path, size)
+        return cache.parse(key, Path(path), shown, _read_bytes(path, size), info)
     except FileNotFoundError:
         problems.append(Problem(shown, 1, 1, "file not found"))
         return None
     except OSError as error:
         problems.append(Problem(shown, 1, 1, f"cannot read file: {error.strerror}"))
         return None
-    except LoadError as error:
+    except LoadError as error:  # kept from before (recall) or found now (parse)
         problems.extend(Problem(shown, *found) for found in error.found)
         return None
-    try:
-        return cache.parse(key, Path(path), shown, raw, info)
-    except LoadError as error:
-        problems.extend(Problem(shown, *found) for found in error.found)
-    return None
 
 
 def _read_bytes(path: str | Path, size: int) -> bytes:

@@ -191,6 +191,31 @@ class Formatter:
         except KeyError:  # CLDR has no unit list for every language (hy)
             return " ".join(parts)
 
+    def duration_patterns(self) -> dict[str, object]:
+        """What the optional script needs to write a duration exactly as `duration` does.
+
+        Per unit, the text for each plural category with `{0}` for the number (found from
+        Babel's own output for a number of that category), and the joins of two and three
+        parts. The script picks the category with the browser's CLDR plural rules.
+        """
+        units: dict[str, dict[str, str]] = {}
+        for unit in ("duration-day", "duration-hour", "duration-minute"):
+            patterns = units[unit.removeprefix("duration-")] = {}
+            for count in range(200):
+                category = self.locale.plural_form(count)
+                if category not in patterns:
+                    text = format_unit(count, unit, length="short", locale=self.locale)
+                    number = format_decimal(count, locale=self.locale)
+                    patterns[category] = text.replace(number, "{0}", 1)
+        joins = {}
+        for size in (2, 3):
+            marks = [f"{{{index}}}" for index in range(size)]
+            try:
+                joins[str(size)] = format_list(marks, style="unit-short", locale=self.locale)
+            except KeyError:  # as in _duration
+                joins[str(size)] = " ".join(marks)
+        return {"units": units, "joins": joins}
+
     def percent(self, share: float) -> str:
         """An uptime share with two decimals: '99.85 %' in the language's way."""
         text = self._percents.get(share)

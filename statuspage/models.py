@@ -263,6 +263,11 @@ class SiteConfig(_Model):
     language: Language = Field(default="en", description="UI language (ur is right to left)")
     contact: Contact | None = None
     uptime_days: int = Field(default=90, ge=1, le=366, description="Length of the uptime bars")
+    stale_after: Duration = Field(
+        default=timedelta(hours=2),
+        description="Pages read this long after their build say they may be out of date",
+        json_schema_extra={"default": "2h"},
+    )
     components: list[Component] = Field(min_length=1, description="Components, in display order")
 
     @cached_property

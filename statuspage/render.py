@@ -33,6 +33,7 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from statuspage import __version__
+from statuspage.clock import TEMPLATE_PARTS, ClockParts
 from statuspage.errors import StatusPageError
 from statuspage.i18n import LABELS, N_, RTL, Formatter, translations
 from statuspage.markdown import render_markdown
@@ -137,6 +138,10 @@ def make_environment(
         event_list_html=snippets.event_list,
         uptime_html=snippets.uptime,
         affected_html=snippets.affected,
+        live_duration_html=snippets.live_duration,
+        promise_html=snippets.promise,
+        event_meta_html=snippets.event_meta,
+        duration_patterns=formatter.duration_patterns(),
     )
     return env
 
@@ -196,6 +201,10 @@ _SHARE_UP = N_("%(share)s up")
 _DAYS_AGO = N_("%(count)s days ago")
 _SHARE_UPTIME = N_("%(share)s uptime")
 _TODAY = N_("Today")
+# A promise of the next update (issue 12: one in the past is overdue, not still to come).
+_NEXT_BY = N_("Next update by")
+_NEXT_UPDATE = N_("Next update")
+_OVERDUE = N_("Overdue: promised by %(time)s")
 
 
 class Snippets:
@@ -262,13 +271,33 @@ class Snippets:
 
     def event_list(self, entries: Iterable[EventEntry], root: str, dated: bool = True) -> Markup:
         items = [
-            f'<li>{self.event_link(entry, root)} <span class="meta">{self.label(entry.kind)}'
-            f" \N{MIDDLE DOT} {self.status(entry.state.status)}"
-            + (f" \N{MIDDLE DOT} {self.when(entry.start)}" if dated else "")
-            + "</span></li>\n"
+            f"<li>{self.event_link(entry, root)} {self.event_meta(entry, dated)}</li>\n"
             for entry in entries
         ]
         return Markup(f'<ul class="events">\n{"".join(items)}</ul>')
+
+    def event_meta(self, entry: EventEntry, dated: bool = True) -> Markup:
+        """An event's kind, status and (`dated`) start in a list, in a span the script follows."""
+        key = f"{'d' if dated else 'e'}:{entry.id}"
+        return Markup(
+            f'<span class="meta" data-clock="{escape(key)}">{self.label(entry.kind)}'
+            f" \N{MIDDLE DOT} {self.status(entry.state.status)}"
+            + (f" \N{MIDDLE DOT} {self.when(entry.start)}" if dated else "")
+            + "</span>"
+        )
+
+    def live_duration(self, since: datetime, now: datetime) -> Markup:
+        """How long from `since` to `now`; the optional script keeps it to the minute."""
+        text = self.formatter.duration(now - since)
+        iso = self.formatter.iso(since)
+        return Markup(f'<span data-since="{escape(iso)}">{escape(text)}</span>')
+
+    def promise(self, promised: datetime, now: datetime) -> Markup:
+        """The promised next update, or that it is overdue once `now` is past it (issue 12)."""
+        if promised <= now:
+            overdue = self._(_OVERDUE, time=self.when(promised))
+            return Markup(f'<p class="promise overdue">{self._(_NEXT_UPDATE)}: {overdue}</p>')
+        return Markup(f'<p class="promise">{self._(_NEXT_BY)} {self.when(promised)}</p>')
 
     def uptime(self, component: Any, days: Sequence[Any]) -> Markup:
         formatter = self.formatter
@@ -316,29 +345,34 @@ class Page(NamedTuple):
 def plan_site(state: SiteState) -> list[Page]:
     """Every page of the site for `state`, not yet rendered (cheap: no template runs)."""
     entries = _entries(state)
-    common = {
-        "state": state,
-        "site": state.site,
-        "now": state.now,
-        "components_by_id": {c.component.id: c for c in state.components},
-    }
+    common = {**page_context(state), "clock": ClockParts(state, page_context, _entries)}
     pages: dict[str, Page] = {}
 
-    def page(path: str, template: str, root: str | None = None, **context: Any) -> None:
+    def page(
+        path: str, template: str, root: str | None = None, clock: Iterable[str] = (), **context: Any
+    ) -> None:
         if path in pages:
             raise StatusPageError(f"two pages would be written to {path}")
         root = "../" * path.count("/") if root is None else root
-        pages[path] = Page(path, template, {**common, "root": root, "path": path, **context})
+        pages[path] = Page(
+            path,
+            template,
+            {**common, "root": root, "path": path, "clock_keys": tuple(clock), **context},
+        )
 
     months = _by_month(entry for entry in entries if entry.start <= state.now)
-    page("index.html", "index.html", recent=_recent_days(state, entries), months=months)
+    recent = _recent_days(state, entries)
+    home_parts = [*TEMPLATE_PARTS, *(f"c:{c.component.id}" for c in state.components)]
+    home_parts += [f"e:{entry.id}" for _, day in recent for entry in day]
+    page("index.html", "index.html", clock=home_parts, recent=recent, months=months)
     for entry in entries:
-        page(f"incidents/{entry.id}/index.html", "event.html", entry=entry)
+        page(f"incidents/{entry.id}/index.html", "event.html", clock=[f"a:{entry.id}"], entry=entry)
     page("history/index.html", "history.html", months=months, month=None, month_entries=[])
     for month, month_entries in months:
         page(
             f"history/{month:%Y-%m}/index.html",
             "history.html",
+            clock=[f"d:{entry.id}" for entry in month_entries],
             months=months,
             month=month,
             month_entries=month_entries,
@@ -357,6 +391,7 @@ def plan_site(state: SiteState) -> list[Page]:
         page(
             f"components/{component.component.id}/index.html",
             "component.html",
+            clock=[f"c:{component.component.id}", *(f"d:{entry.id}" for entry in involved)],
             component=component,
             entries=involved,
         )
@@ -371,6 +406,16 @@ def plan_site(state: SiteState) -> list[Page]:
     pages["robots.txt"] = Page("robots.txt", "robots.txt", common)
     pages["badge.svg"] = Page("badge.svg", "badge.svg", common)
     return list(pages.values())
+
+
+def page_context(state: SiteState) -> dict[str, Any]:
+    """What every page's template gets of the state (and the script's parts of it)."""
+    return {
+        "state": state,
+        "site": state.site,
+        "now": state.now,
+        "components_by_id": {c.component.id: c for c in state.components},
+    }
 
 
 def render_pages(pages: Iterable[Page], env: Environment) -> dict[str, bytes]:
@@ -394,6 +439,10 @@ def compile_templates(pages: Iterable[Page], env: Environment) -> None:
 
 def _render(env: Environment, name: str, context: dict[str, Any]) -> bytes:
     try:
+        clock = context.get("clock")
+        if clock is not None and name.endswith(".html"):
+            data = clock.data(env, context.get("clock_keys", ()), context["root"])
+            context = {**context, "clock_data": data}
         return env.get_template(name).render(context).encode("utf-8")
     except TemplateError as error:
         raise TemplateProblemError(_describe_template_error(error, name)) from None

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import cached_property
 from operator import attrgetter
 from typing import Any, Literal, get_args
 
@@ -232,6 +233,13 @@ class SiteState:
     upcoming: tuple[UpcomingWindow, ...]
     next_change: Change | None
     groups: tuple[tuple[str | None, tuple[ComponentState, ...]], ...] = field(default=())
+    #: The events the state was computed from (for `ahead`).
+    events: tuple[Event, ...] = field(default=(), repr=False, compare=False)
+
+    @cached_property
+    def ahead(self) -> Ahead:
+        """The states at each moment the clock changes something in the next days (issue 12)."""
+        return states_ahead(self.site, self.events, self.now)
 
     @property
     def active_incidents(self) -> tuple[IncidentState, ...]:
@@ -288,6 +296,7 @@ def compute_state(
         upcoming=_upcoming(windows, now),
         next_change=_next_change(events, windows, now),
         groups=_groups(components),
+        events=tuple(events),
     )
 
 
@@ -768,3 +777,85 @@ def _next_change(
                     )
                     break
     return min(candidates, key=lambda change: (change.at, change.event_id), default=None)
+
+
+# --- what the clock changes ahead (issue 12) --------------------------------------------------
+
+#: How far ahead the optional script can follow the clock without a new build.
+AHEAD = UPCOMING
+#: At most this many moments are embedded; past the last one the page says it is stale.
+MAX_AHEAD = 200
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """The state at each moment in (now, until] at which the clock alone changes the page.
+
+    Between two moments nothing that time decides changes, so the optional script only
+    picks the last moment it has passed. Only the events whose state changes in that
+    stretch, or that are active at `now`, are in these states: the others give no
+    component a status and stay as they are.
+    """
+
+    until: datetime
+    states: tuple[SiteState, ...]
+    changing: frozenset[str]
+
+
+def states_ahead(site: SiteConfig, events: Sequence[Event], now: datetime) -> Ahead:
+    """The states at every change by the clock in the next AHEAD (at most MAX_AHEAD of them)."""
+    until = now + AHEAD
+    zone = site.zone
+    moments: set[datetime] = set()
+    involved: list[Event] = []
+    for event in events:
+        points, active = _clock_points(event, now, until, zone)
+        if points or active:
+            involved.append(event)
+            moments.update(points)
+    ordered = sorted(moments)
+    if len(ordered) > MAX_AHEAD:
+        ordered = ordered[:MAX_AHEAD]
+        until = ordered[-1]
+    # The bars are not followed by the clock: one day of them is enough here.
+    small = site.model_copy(update={"uptime_days": 1})
+    states = tuple(compute_state(small, involved, moment) for moment in ordered)
+    return Ahead(until, states, frozenset(event.id for event in involved))
+
+
+def _clock_points(
+    event: Event, now: datetime, until: datetime, zone: tzinfo
+) -> tuple[list[datetime], bool]:
+    """The moments in (now, until] at which `event`'s state changes, and if it is active now."""
+
+    def inside(moment: datetime) -> bool:
+        return now < moment <= until
+
+    if isinstance(event, Incident):
+        points = [update.at for update in event.updates if inside(update.at)]
+        points += [u.next_update for u in event.updates if u.next_update and inside(u.next_update)]
+        visible = [update for update in event.updates if update.at <= now]
+        active = bool(visible) and visible[-1].status in ACTIVE_INCIDENT
+        return points, active
+    window = event
+    assert isinstance(window, Window)
+    if window.repeat is None:
+        moments = [window.starts, window.starts + window.length]
+        moments += [update.at for update in window.updates]
+        if max(moments) <= now or window.starts - UPCOMING > until:
+            # Over by the clock and by every update (or still far off): only an override
+            # that left it running keeps it active.
+            latest = [update for update in window.updates if update.at <= now]
+            running = bool(latest) and latest[-1].status in ACTIVE_WINDOW
+            return [], running and max(moments) <= now
+    # Occurrences from now to two weeks past `until` (the upcoming list then reaches there).
+    state = _window(window, until, zone, until - now + window.length)
+    points = [update.at for update in window.updates if inside(update.at)]
+    for occurrence in state.occurrences:
+        points += [
+            start for segment in occurrence.segments if (start := segment.start) and inside(start)
+        ]
+        if inside(occurrence.start - UPCOMING):
+            points.append(occurrence.start - UPCOMING)
+    active = any(occurrence.active_at(now) for occurrence in state.occurrences)
+    return points, active

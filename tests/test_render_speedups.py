@@ -58,7 +58,7 @@ ORIGINAL_MACROS = """{# Small pieces shared by the pages. Status is always words
 {% macro event_list(entries, root, dated=true) -%}
 <ul class="events">
 {% for entry in entries %}
-<li>{{ event_link(entry, root) }} <span class="meta">{{ _(entry.kind|label) }} · {{ status(entry.state.status) }}{% if dated %} · {{ when(entry.start) }}{% endif %}</span></li>
+<li>{{ event_link(entry, root) }} <span class="meta" data-clock="{{ 'd' if dated else 'e' }}:{{ entry.id }}">{{ _(entry.kind|label) }} · {{ status(entry.state.status) }}{% if dated %} · {{ when(entry.start) }}{% endif %}</span></li>
 {% endfor %}
 </ul>
 {%- endmacro %}
@@ -310,7 +310,7 @@ def test_a_macros_override_may_replace_one_snippet(project: Project) -> None:
     page = (project.root / "site" / "components" / "email" / "index.html").read_text(
         encoding="utf-8"
     )
-    assert '<p><b class="mine">operational</b></p>' in page
+    assert '<p><span data-clock="c:email"><b class="mine">operational</b></span></p>' in page
     assert '<span class="status s-operational">' in page  # the global, in the head
     assert '<time datetime="2026-11-23T10:00:00+02:00" data-local>' in page
     assert '<ol class="bars"' in page

@@ -578,13 +578,18 @@ def _shortlink(context: _Context, event_id: str) -> str:
 
 
 def _planned(state: SiteState) -> list[tuple[WindowState, Occurrence]]:
-    """Each window's current or next occurrence, its past and cancelled ones; newest first."""
+    """Each window's current or next occurrence and its past ones; newest first.
+
+    A repeating window adds only the past occurrences that carry updates of their own
+    (an overrun, an early end, a cancellation): one entry per quiet night would push every
+    one-off maintenance out of the 50 most recent (issue 12).
+    """
     found = [
         (window, occurrence)
         for window in state.windows
         for occurrence in window.occurrences
         if occurrence == window.current
-        or occurrence.start <= state.now
+        or (occurrence.start <= state.now and (not window.recurring or occurrence.updates))
         or occurrence.status_at(state.now) == "cancelled"
     ]
     ranked = sorted(found, key=lambda item: (item[1].start, item[0].window.id), reverse=True)

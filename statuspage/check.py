@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from statuspage.errors import Problem
 from statuspage.memory import fewer_collections
-from statuspage.sources import Document, load_sources
-from statuspage.state import SiteState, compute_state
+from statuspage.sources import Document, display_path, load_sources
+from statuspage.state import SiteState, compute_state, is_stale
 from statuspage.times import format_duration, local_iso, resolve_now
 from statuspage.validate import validate_sources
 
 #: An incident open longer than this is probably forgotten (SPEC "Commands": check).
 STALE_INCIDENT = timedelta(days=7)
+#: How much of a home page is read to find when it was built (pages are far smaller).
+MAX_PAGE = 64 * 1024 * 1024
 
 
 @fewer_collections()
-def check(config_path: Path, now: datetime) -> list[Problem]:
-    """Validate everything; return all errors, then warnings about the state at `now`."""
+def check(config_path: Path, now: datetime, output_dir: Path | None = None) -> list[Problem]:
+    """Validate everything; return all errors, then warnings about the state at `now`.
+
+    With `output_dir`, also warn when the site built there is older than `stale_after`.
+    """
     validated = validate_sources(load_sources(config_path))
     problems = list(validated.problems)
     if validated.site is not None and not validated.errors:
@@ -27,7 +34,45 @@ def check(config_path: Path, now: datetime) -> list[Problem]:
             validated.site, validated.events, resolve_now(now, validated.site.zone)
         )
         problems.extend(find_warnings(state, validated.documents))
+        if output_dir is not None:
+            problems.extend(stale_build_warnings(output_dir, state))
     return sorted(problems)
+
+
+#: The build's moment, as the home page carries it for the optional script (clock.py).
+_BUILT = re.compile(rb'<script type="application/json" id="clock-data">(\{.*?\})</script>')
+
+
+def last_build(output_dir: Path) -> datetime | None:
+    """When the site in `output_dir` was built (its `now`), or None if there is none."""
+    try:
+        with (output_dir / "index.html").open("rb") as page:
+            text = page.read(MAX_PAGE)
+    except OSError:
+        return None
+    found = _BUILT.search(text)
+    try:
+        built = json.loads(found.group(1))["built"] if found else None
+        return datetime.fromisoformat(built) if isinstance(built, str) else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def stale_build_warnings(output_dir: Path, state: SiteState) -> Iterator[Problem]:
+    """Warn when the last build in `output_dir` is older than `stale_after`."""
+    built = last_build(output_dir)
+    if built is None or not is_stale(built, state):
+        return
+    age = format_duration(state.now - built)
+    yield Problem(
+        display_path(output_dir / "index.html"),
+        1,
+        1,
+        f"the site was built {age} ago ({local_iso(built, state.site.zone)}), longer than "
+        f"stale_after ({format_duration(state.site.stale_after)}): its pages tell visitors "
+        "they may be out of date; run statuspage build",
+        severity="warning",
+    )
 
 
 def find_warnings(state: SiteState, documents: dict[str, Document]) -> Iterator[Problem]:

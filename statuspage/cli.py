@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from statuspage import DISTRIBUTION, __version__
-from statuspage.check import check
+from statuspage.check import check, last_build
 from statuspage.edit import NewUpdate, append_update
 from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
 from statuspage.scaffold import NewEvent, init_repository, new_event
@@ -111,15 +111,25 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @config_option
 @now_option
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def check_command(config: Path, now: datetime | None, strict: bool) -> None:
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The built site to look at: a warning if it is older than stale_after.  "
+    "[default: site/ beside the config]",
+)
+def check_command(config: Path, now: datetime | None, strict: bool, output: Path | None) -> None:
     """Validate statuspage.yaml and every event file.
 
     Prints each problem as path:line:column: message, all of them, then a
-    summary. Exit 0 when valid, 1 on errors (or on warnings with --strict).
+    summary; warns too when the last build in --output is older than
+    stale_after. Exit 0 when valid, 1 on errors (or on warnings with --strict).
 
         statuspage check --strict
     """
-    problems = _with_now_errors(lambda when: check(config, when), now)
+    site_dir = output or config.parent / "site"
+    problems = _with_now_errors(lambda when: check(config, when, site_dir), now)
     _print_problems(problems)
     failing = [p for p in problems if p.is_error or strict]
     if failing:
@@ -292,10 +302,20 @@ def build_command(
 @config_option
 @now_option
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
-def status_command(config: Path, now: datetime | None, as_json: bool) -> None:
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The built site to look at: when it was built, and if it is stale.  "
+    "[default: site/ beside the config]",
+)
+def status_command(config: Path, now: datetime | None, as_json: bool, output: Path | None) -> None:
     """Print the overall state, components, active events, and the next change by the clock.
 
     The next change is the next window start or end, so CI can rebuild then.
+    Also says when the site in --output was built, and if it is older than
+    stale_after.
 
         statuspage status --now 2026-12-01T02:30
     """
@@ -305,11 +325,14 @@ def status_command(config: Path, now: datetime | None, as_json: bool) -> None:
     except TimeError as error:
         raise click.BadParameter(str(error), param_hint="--now") from None
     state = compute_state(site, events, moment)
+    built = last_build(output or config.parent / "site")
     if as_json:
-        click.echo(json.dumps(status_json(state), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(status_json(state, built), indent=2, ensure_ascii=False))
     else:
         click.echo(
-            format_status(state, lambda text, colour: click.style(text, fg=colour, bold=True))
+            format_status(
+                state, lambda text, colour: click.style(text, fg=colour, bold=True), built
+            )
         )
 
 

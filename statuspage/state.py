@@ -781,6 +781,12 @@ def _next_change(
 
 # --- what the clock changes ahead (issue 12) --------------------------------------------------
 
+
+def is_stale(built: datetime, state: SiteState) -> bool:
+    """Whether a site built at `built` reads as stale at the state's `now` (`stale_after`)."""
+    return state.now > built + state.site.stale_after
+
+
 #: How far ahead the optional script can follow the clock without a new build.
 AHEAD = UPCOMING
 #: At most this many moments are embedded; past the last one the page says it is stale.

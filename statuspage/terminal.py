@@ -6,7 +6,14 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
-from statuspage.state import ComponentState, IncidentState, SiteState, UpcomingWindow, WindowState
+from statuspage.state import (
+    ComponentState,
+    IncidentState,
+    SiteState,
+    UpcomingWindow,
+    WindowState,
+    is_stale,
+)
 from statuspage.times import format_duration
 
 Style = Callable[[str, str], str]
@@ -35,8 +42,8 @@ def words(status: str) -> str:
     return status.replace("_", " ")
 
 
-def format_status(state: SiteState, style: Style = plain) -> str:
-    """Render the state as readable lines for a terminal."""
+def format_status(state: SiteState, style: Style = plain, built: datetime | None = None) -> str:
+    """Render the state as readable lines for a terminal (`built`: when the site was built)."""
     zone = state.site.zone
     lines = [
         f"{state.site.title}: {style(state.description, COLOURS[state.indicator])}",
@@ -68,6 +75,12 @@ def format_status(state: SiteState, style: Style = plain) -> str:
             f"Next change by the clock: {_when(change.at, zone)}, {change.title} "
             f"({words(change.before or 'not started')} -> {words(change.after)})"
         )
+    if built is not None:
+        line = f"Site built: {_when(built, zone)}"
+        if is_stale(built, state):
+            age, limit = format_duration(state.now - built), format_duration(state.site.stale_after)
+            line += f", {age} ago: stale (stale_after {limit}); its pages say so; rebuild it"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -86,7 +99,11 @@ def _incident(incident: IncidentState, now: datetime, zone: tzinfo) -> str:
         f"    latest: {_first_line(incident.latest.message)}"
     )
     if incident.next_update is not None:
-        text += f"\n    next update promised by {_when(incident.next_update, zone)}"
+        promised = _when(incident.next_update, zone)
+        if incident.next_update <= now:
+            text += f"\n    next update overdue: it was promised by {promised}"
+        else:
+            text += f"\n    next update promised by {promised}"
     return text
 
 
@@ -121,7 +138,7 @@ def _first_line(text: str) -> str:
     return line if len(line) <= 100 else line[:99] + "…"
 
 
-def status_json(state: SiteState) -> dict[str, Any]:
+def status_json(state: SiteState, built: datetime | None = None) -> dict[str, Any]:
     """The state as plain JSON data, for scripts and CI; times with the site's offset."""
     change = state.next_change
     zone = state.site.zone
@@ -174,6 +191,9 @@ def status_json(state: SiteState) -> dict[str, Any]:
             "from": change.before,
             "to": change.after,
         },
+        "site_built": None
+        if built is None
+        else {"at": _iso(built), "stale": is_stale(built, state)},
     }
 
 

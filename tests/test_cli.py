@@ -98,7 +98,8 @@ def test_status_shows_banner_components_and_incident(project: Project, runner: C
         lines
     )
     assert "  Email is down [2026-11-23-email]" in lines
-    assert "    next update promised by 2026-11-23 09:30 EET" in lines
+    # 09:30 has passed at 10:00: the promise is overdue, not still to come (issue 12).
+    assert "    next update overdue: it was promised by 2026-11-23 09:30 EET" in lines
     assert "\x1b[" not in result.output  # no colour when not a terminal
 
 

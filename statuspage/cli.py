@@ -40,6 +40,10 @@ NOW_HELP = (
 )
 
 
+#: The years a --now may lie in: the state at a moment outside them is no one's status.
+NOW_YEARS = (1970, 2200)
+
+
 class TimeParam(click.ParamType):  # type: ignore[type-arg]
     """An ISO 8601 time on the command line; a bad one is a usage error (exit 2)."""
 
@@ -51,11 +55,15 @@ class TimeParam(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, datetime):
             return value
         try:
-            return datetime.fromisoformat(str(value).strip())
+            moment = datetime.fromisoformat(str(value).strip())
         except ValueError:
             self.fail(
                 f"expected an ISO 8601 time such as 2026-11-20T10:02, got {value!r}", param, ctx
             )
+        first, last = NOW_YEARS
+        if not first <= moment.year <= last:
+            self.fail(f"{value!r} is not between the years {first} and {last}", param, ctx)
+        return moment
 
 
 def config_option(function: F) -> F:

@@ -7,14 +7,24 @@ or with two renames elsewhere (between them the output directory is briefly miss
 the output directory is never half written. A directory is only ever replaced if a
 previous build made it (it holds the marker file) or it is empty, so `--output .` or
 `--output ~` cannot destroy anybody's files (issue 3, "Safe output").
+
+An output that is a symbolic link stays one: the site is built beside the directory it
+points to and swapped in there (issue 22). A place that cannot take a site (a path
+through a file, a virtual or read-only file system, a mount point, no permission) is
+refused before anything is read or written, and a write that fails all the same (a full
+disk, a vanished directory) is one line naming the path and the reason; in both cases
+the site that was there stays as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
+import re
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -27,6 +37,7 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 from statuspage.errors import StatusPageError
+from statuspage.sources import display_path
 
 #: Written into every build; its presence says "statuspage made this directory".
 MARKER = ".statuspage-build"
@@ -47,22 +58,113 @@ class OutputError(StatusPageError):
 def check_output_dir(
     output_dir: Path, sources_root: Path, protected: tuple[Path, ...] = ()
 ) -> Path:
-    """Return the absolute output directory, refusing one that would endanger the sources."""
-    target = Path(os.path.abspath(output_dir))
-    root = Path(os.path.abspath(sources_root))
+    """Where the site goes: the absolute output directory, or the directory it links to.
+
+    Refuses a place that would endanger the sources or cannot take a site, before
+    anything is read or written.
+    """
+    target = _real(output_dir)
+    shown = _shown(output_dir, target)
+    root = _real(sources_root)
     if target == root or root.is_relative_to(target):
-        raise OutputError(f"refusing to build into {output_dir}: it contains the sources")
+        raise OutputError(f"refusing to build into {shown}: it contains the sources")
     for path in protected:
-        if target.is_relative_to(Path(os.path.abspath(path))):
-            raise OutputError(f"refusing to build into {output_dir}: it is inside {path}")
+        if target.is_relative_to(_real(path)):
+            raise OutputError(f"refusing to build into {shown}: it is inside {display_path(path)}")
+    if target.is_symlink():  # realpath gave up: a loop of links
+        raise OutputError(f"refusing to build into {shown}: a loop of symbolic links")
     if target.exists() and not target.is_dir():
-        raise OutputError(f"refusing to build into {output_dir}: it is a file, not a directory")
+        raise OutputError(f"refusing to build into {shown}: it is a file, not a directory")
+    _check_place(target, shown)
     if target.is_dir() and not (target / MARKER).is_file() and any(target.iterdir()):
         raise OutputError(
-            f"refusing to replace {output_dir}: it is not empty and was not made by "
+            f"refusing to replace {shown}: it is not empty and was not made by "
             f"statuspage build (no {MARKER} file in it); choose another --output or empty it"
         )
     return target
+
+
+def _real(path: Path) -> Path:
+    """The absolute path with every symbolic link in it followed (as far as they lead)."""
+    return Path(os.path.realpath(path))
+
+
+def _shown(output_dir: Path, target: Path) -> str:
+    """The output as the user gave it, and where it leads when that is elsewhere."""
+    given = display_path(Path(output_dir))
+    if Path(os.path.abspath(output_dir)) == target:
+        return given
+    return f"{given} (a link to {display_path(target)})"
+
+
+#: File systems that hold no files of ours (the kernel's views of itself).
+_VIRTUAL = frozenset(
+    "proc sysfs cgroup cgroup2 debugfs tracefs securityfs pstore bpf configfs efivarfs "
+    "fusectl binfmt_misc devpts mqueue nsfs autofs".split()
+)
+
+
+def _check_place(target: Path, shown: str) -> None:
+    """Refuse a `target` whose directory cannot hold the new tree, or that cannot be
+    swapped there: what the two renames of `_swap` need, checked before they are due."""
+    existing = target.parent
+    while not os.path.lexists(existing):  # the build creates the missing directories
+        existing = existing.parent
+    place = display_path(existing)
+    if not existing.is_dir():
+        raise OutputError(f"refusing to build into {shown}: {place} is a file, not a directory")
+    kind = _mount(existing)[1]
+    if kind in _VIRTUAL:
+        raise OutputError(
+            f"refusing to build into {shown}: {place} is on a {kind} file system, "
+            "which cannot hold a site"
+        )
+    statvfs = getattr(os, "statvfs", None)
+    if statvfs is not None and statvfs(existing).f_flag & os.ST_RDONLY:
+        raise OutputError(f"refusing to build into {shown}: {place} is on a read-only file system")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"refusing to build into {shown}: permission denied to create files in {place}"
+        )
+    if not target.is_dir():
+        return
+    if os.path.ismount(target) or _mount(target)[0] == str(target):
+        raise OutputError(
+            f"refusing to build into {shown}: {display_path(target)} is a mount point, which "
+            "cannot be swapped for the new site; give a directory inside it"
+        )
+    status, parent = target.stat(), target.parent.stat()
+    owner = os.geteuid() if hasattr(os, "geteuid") else None
+    if parent.st_mode & stat.S_ISVTX and owner not in (None, 0, status.st_uid, parent.st_uid):
+        raise OutputError(
+            f"refusing to build into {shown}: {display_path(target)} belongs to another user "
+            f"and {display_path(target.parent)} is sticky, so it cannot be swapped"
+        )
+
+
+def _mount(path: Path) -> tuple[str | None, str | None]:
+    """The mount point `path` is under and its file system's type (Linux's mount table;
+    bind mounts included, which os.path.ismount does not see), or Nones."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as table:
+            mounts = table.read().splitlines()
+    except OSError:
+        return None, None
+    found: tuple[str | None, str | None] = (None, None)
+    real = str(_real(path))
+    for line in mounts:  # ID PARENT DEV ROOT MOUNTPOINT OPTIONS [TAGS] - TYPE SOURCE ...
+        fields, _, rest = line.partition(" - ")
+        parts = fields.split(" ")
+        if len(parts) < 5 or not rest:
+            continue
+        point = _OCTAL.sub(lambda match: chr(int(match.group(1), 8)), parts[4])
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(found[0] or ""):  # a later equal is mounted over
+            found = (point, rest.split(" ")[0])
+    return found
+
+
+_OCTAL = re.compile(r"\\([0-7]{3})")
 
 
 def write_site(outputs: Mapping[str, bytes], output_dir: Path) -> None:
@@ -78,28 +180,72 @@ def new_site(output_dir: Path) -> Iterator[SiteTree]:
 
     The tree is the site of the build before last when one is kept (`spare_dir`): only the
     files whose bytes differ are written, and the old site becomes the next build's spare.
-    Without one, a new temporary tree is written in full.
+    Without one, a new temporary tree is written in full. A link at `output_dir` is
+    followed: the tree is made beside the directory it points to, and trades places
+    with that directory.
     """
-    target = Path(os.path.abspath(output_dir))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(target.parent):
-        spare = spare_dir(target)
-        reuse = _is_ours(spare)
-        tree = (
-            spare
-            if reuse
-            else Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-        )
+    target = _real(output_dir)
+    with _plainly(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(target):
+        with _plainly(target):
+            _sweep(target)
+            spare = spare_dir(target)
+            reuse = _is_ours(spare)
+            tree = spare if reuse else _new_tree(target)
         try:
-            site = SiteTree(tree)
+            with _plainly(target):
+                site = SiteTree(tree, target)
             yield site
-            site.finish()
-            _publishable(tree)
-            _swap(tree, target, spare)
+            with _plainly(target):
+                site.finish()
+                _publishable(tree)
+                _swap(tree, target, spare)
         except BaseException:
             if not reuse:
                 shutil.rmtree(tree, ignore_errors=True)
             raise
+
+
+def _new_tree(target: Path) -> Path:
+    """A new, empty tree beside `target`, marked at once: if the build is killed before
+    its swap, the next build knows the leftover for its own (`_sweep`)."""
+    tree = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        _write(os.path.join(tree, MARKER), MARKER_TEXT)
+    except BaseException:
+        shutil.rmtree(tree, ignore_errors=True)
+        raise
+    return tree
+
+
+def _sweep(target: Path) -> None:
+    """Remove the trees killed builds left beside `target` (`.NAME.new-*`, `.NAME.old-*`):
+    only those a build of this user made; under the lock, none is in use."""
+    prefixes = (f".{target.name}.new-", f".{target.name}.old-")
+    with os.scandir(target.parent) as entries:
+        leftovers = [Path(entry.path) for entry in entries if entry.name.startswith(prefixes)]
+    for leftover in leftovers:
+        if _is_ours(leftover):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextmanager
+def _plainly(target: Path) -> Iterator[None]:
+    """Turn a failure of the file system (a full disk, a read-only or vanished directory, a
+    permission) into one line naming the path and the reason."""
+    try:
+        yield
+    except OSError as error:
+        raise OutputError(_failure(error, target)) from None
+
+
+def _failure(error: OSError, target: Path) -> str:
+    reason = error.strerror or os.strerror(error.errno or errno.EIO)
+    where = error.filename if isinstance(error.filename, str) else None
+    detail = f" ({display_path(Path(where))})" if where and where != str(target) else ""
+    shown = display_path(target)
+    return f"cannot write the site into {shown}: {reason}{detail}; {shown} is as it was"
 
 
 class SiteTree:
@@ -110,8 +256,10 @@ class SiteTree:
     planted link cannot send a write outside the tree.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, target: Path | None = None) -> None:
         self.root = root
+        #: Where the tree goes once written (named when a write fails).
+        self.target = root if target is None else target
         self._files, self._directories, strays = _scan(root)
         for path in strays:
             path.unlink()
@@ -122,9 +270,15 @@ class SiteTree:
         """How many files have been written, the marker not counted."""
         return len(self._written - {MARKER})
 
+    @property
+    def written(self) -> frozenset[str]:
+        """The paths written so far (relative, '/'-separated), and the marker's."""
+        return frozenset(self._written | {MARKER})
+
     def write(self, outputs: Mapping[str, bytes]) -> None:
-        for relpath in sorted(outputs):
-            self._write(relpath, outputs[relpath])
+        with _plainly(self.target):
+            for relpath in sorted(outputs):
+                self._write(relpath, outputs[relpath])
 
     def _write(self, relpath: str, data: bytes) -> None:
         relpath = _safe_relpath(relpath).as_posix()  # 'a//b' and './a' are 'a/b' and 'a'
@@ -185,13 +339,14 @@ def _is_ours(directory: Path) -> bool:
 
 
 @contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `directory` (where the platform has flock): two builds
-    into one place take turns instead of writing into the same spare tree."""
+def _locked(target: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the directory of `target` (where the platform has flock):
+    two builds into one place take turns instead of writing into the same spare tree."""
     if fcntl is None:
         yield
         return
-    descriptor = os.open(directory, os.O_RDONLY)
+    with _plainly(target):
+        descriptor = os.open(target.parent, os.O_RDONLY)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
@@ -245,10 +400,11 @@ def _rewrite(path: str, data: bytes) -> None:
             return
         os.lseek(descriptor, 0, os.SEEK_SET)
         view = memoryview(data)
-        while view:
-            view = view[os.write(descriptor, view) :]
-        if size > len(data):
-            os.ftruncate(descriptor, len(data))
+        with _naming(path):
+            while view:
+                view = view[os.write(descriptor, view) :]
+            if size > len(data):
+                os.ftruncate(descriptor, len(data))
     finally:
         os.close(descriptor)
 
@@ -266,8 +422,19 @@ def _read_all(descriptor: int, size: int) -> bytes:
 
 def _write(path: str, data: bytes) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | _BINARY, 0o666)
-    with open(descriptor, "wb") as handle:
+    with _naming(path), open(descriptor, "wb") as handle:
         handle.write(data)
+
+
+@contextmanager
+def _naming(path: str) -> Iterator[None]:
+    """A failed write names no file (`[Errno 28] No space left on device`): give it `path`."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is not None:
+            raise
+        raise OSError(error.errno, error.strerror, path) from None
 
 
 def _safe_relpath(relpath: str) -> PurePosixPath:
@@ -305,10 +472,10 @@ def _swap(tree: Path, target: Path, spare: Path) -> None:
             os.replace(old, target)
             raise
     if not _is_ours(old):
-        # What `target` was before any build: a link (removed, never what it points to),
-        # or an empty directory (check_output_dir); nothing of anyone's is deleted.
+        # What `target` was before any build: an empty directory (check_output_dir);
+        # nothing of anyone's is deleted.
         with contextlib.suppress(OSError):
-            old.unlink() if old.is_symlink() else old.rmdir()
+            old.rmdir()
         return
     if old == spare:
         return

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from statuspage.output import (
     new_site,
     write_site,
 )
-from tests.conftest import Project
+from tests.conftest import REPO_ROOT, Project
 
 NOW = ["--now", "2026-11-23T10:00"]
 
@@ -128,7 +131,7 @@ def test_failure_while_writing_leaves_previous_site(
 
     with monkeypatch.context() as patched:
         patched.setattr(stage_output, "_write", failing_second(stage_output._write))
-        with pytest.raises(OSError):
+        with pytest.raises(OutputError, match="No space left on device"):
             write_site({"index.html": b"new", "more.html": b"new"}, tmp_path / "out")
     assert snapshot(tmp_path / "out") == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
@@ -139,7 +142,7 @@ def test_failure_while_writing_leaves_previous_site(
     with monkeypatch.context() as patched:
         patched.setattr(stage_output, "_write", failing_second(stage_output._write))
         patched.setattr(stage_output, "_rewrite", failing_second(stage_output._rewrite))
-        with pytest.raises(OSError):
+        with pytest.raises(OutputError, match="No space left on device"):
             write_site({"index.html": b"new", "more.html": b"new"}, tmp_path / "out")
     assert snapshot(tmp_path / "out") == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.previous", "out"]
@@ -238,16 +241,107 @@ def test_a_first_build_into_an_empty_directory_keeps_its_spare_tree(tmp_path: Pa
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.previous", "out"]
 
 
-def test_a_linked_output_directory_is_replaced_but_what_it_points_to_is_kept(
-    tmp_path: Path,
+def test_a_linked_output_stays_a_link_and_what_it_points_to_is_updated(
+    project: Project, runner: CliRunner
 ) -> None:
-    write_site({"index.html": b"1"}, tmp_path / "real")
-    (tmp_path / "out").symlink_to(tmp_path / "real", target_is_directory=True)
+    """`ln -s /var/www/status site`: every build lands in the web root, atomically."""
+    www = project.root.parent / "www"
+    (www / "status").mkdir(parents=True)
+    (project.root / "site").symlink_to(www / "status", target_is_directory=True)
+    for day in ["2026-11-23", "2026-11-24", "2026-11-25"]:
+        before = (www / "status").stat().st_ino
+        result = runner.invoke(cli, ["build", "--now", f"{day}T10:00"])
+        assert result.exit_code == 0, result.output
+        assert result.output.endswith(f"files into {www / 'status'}.\n")
+        assert os.readlink(project.root / "site") == str(www / "status")
+        assert f"{day}T10:00:00+02:00" in (www / "status" / "index.html").read_text("utf-8")
+        assert (www / "status").stat().st_ino != before  # a new tree swapped in, not rewritten
+    # The build before last is kept beside the target, not beside the link.
+    assert sorted(p.name for p in www.iterdir()) == [".status.previous", "status"]
+    assert "2026-11-24T10:00" in (www / ".status.previous" / "index.html").read_text("utf-8")
+    assert not any(p.name.startswith(".site.") for p in project.root.iterdir())
+
+
+def test_a_link_to_a_directory_not_made_yet_is_built_there(tmp_path: Path) -> None:
+    (tmp_path / "out").symlink_to(tmp_path / "www" / "status", target_is_directory=True)
+    write_site({"index.html": b"1"}, tmp_path / "out")
     write_site({"index.html": b"2"}, tmp_path / "out")
-    assert not (tmp_path / "out").is_symlink()
-    assert snapshot(tmp_path / "out") == {MARKER: MARKER_TEXT, "index.html": b"2"}
-    assert snapshot(tmp_path / "real") == {MARKER: MARKER_TEXT, "index.html": b"1"}
-    assert not (tmp_path / ".out.previous").exists()
+    assert (tmp_path / "out").is_symlink()
+    assert snapshot(tmp_path / "www" / "status") == {MARKER: MARKER_TEXT, "index.html": b"2"}
+    assert sorted(p.name for p in (tmp_path / "www").iterdir()) == [".status.previous", "status"]
+
+
+def test_a_link_is_judged_by_where_it_leads(project: Project, runner: CliRunner) -> None:
+    before = snapshot(project.root)
+    home = project.root.parent / "home"
+    home.mkdir()
+    (home / "thesis.txt").write_text("years of work", encoding="utf-8")
+    link = project.root.parent / "link"
+    for target, message in [
+        (project.root, "(a link to .): it contains the sources"),
+        (project.root / "incidents", "(a link to incidents): it is inside incidents"),
+        (home, f"(a link to {home}): it is not empty and was not made by statuspage build"),
+    ]:
+        link.unlink(missing_ok=True)
+        link.symlink_to(target, target_is_directory=True)
+        result = runner.invoke(cli, ["build", "--output", str(link), *NOW])
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith("Error: refusing to "), result.output
+        assert f" {link} {message}" in result.output, result.output
+    assert snapshot(project.root) == before
+    assert [p.name for p in home.iterdir()] == ["thesis.txt"]
+
+
+def _killed_build(project: Project, output: Path) -> None:
+    """Run a build in another process and kill it (SIGKILL) while it writes its tree."""
+    script = (
+        "import os, signal, sys\n"
+        "from statuspage import output\n"
+        "from statuspage.cli import main\n"
+        "write, calls = output._write, []\n"
+        "def dying(path, data):\n"
+        "    calls.append(path)\n"
+        "    if len(calls) == 5:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    write(path, data)\n"
+        "output._write = dying\n"
+        "sys.argv = ['statuspage', 'build', '--jobs', '1', '--output', sys.argv[1]]\n"
+        "main()\n"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", script, str(output)],
+        cwd=project.root,
+        env={**os.environ, "STATUSPAGE_NOW": "2026-11-23T10:00", "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        check=False,
+    )
+    assert process.returncode == -signal.SIGKILL, process.stderr
+
+
+def test_a_build_sweeps_away_the_trees_killed_builds_left(
+    project: Project, runner: CliRunner
+) -> None:
+    assert runner.invoke(cli, ["build", *NOW]).exit_code == 0
+    before = snapshot(project.root / "site")
+    left = []
+    for _ in range(2):
+        _killed_build(project, project.root / "site")
+        left.append([p.name for p in project.root.iterdir() if p.name.startswith(".site.new-")])
+        assert snapshot(project.root / "site") == before  # killed before its swap: not seen
+    # The second build swept away the first one's tree (under the lock), then was killed.
+    assert len(left[0]) == len(left[1]) == 1 and left[0] != left[1], left
+    # A killed two-rename swap leaves the old site as .site.old-*; someone's own directory
+    # of a similar name, without the marker, is not ours to delete.
+    write_site({"index.html": b"old"}, project.root / "elsewhere")
+    (project.root / "elsewhere").rename(project.root / ".site.old-x1y2")
+    (project.root / ".site.new-mine").mkdir()
+    (project.root / ".site.new-mine" / "notes.txt").write_text("mine", encoding="utf-8")
+    assert runner.invoke(cli, ["build", "--now", "2026-11-24T10:00"]).exit_code == 0
+    assert sorted(p.name for p in project.root.iterdir() if p.name.startswith(".site.")) == [
+        ".site.new-mine",
+        ".site.previous",
+    ]
+    assert snapshot(project.root / ".site.new-mine") == {"notes.txt": b"mine"}
 
 
 def test_paths_are_written_as_they_are_meant(tmp_path: Path) -> None:

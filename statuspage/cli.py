@@ -8,6 +8,7 @@ the time of each change unless given --now), the only one that reads the clock.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,6 +98,10 @@ class _Group(click.Group):
             raise click.ClickException(str(error)) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except OSError as error:  # the machine, not us: a full disk, a permission, ...
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise click.ClickException(_os_error_line(error)) from None
         except Exception as error:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -104,6 +109,17 @@ class _Group(click.Group):
                 f"internal error: {type(error).__name__}: {error} (run with --debug for details, "
                 "and please report it)"
             ) from None
+
+
+def _os_error_line(error: OSError) -> str:
+    """'PATH: Reason', or the reason alone when the error names no path (ENOSPC, say)."""
+    names = [name for name in (error.filename, error.filename2) if name is not None]
+    shown = " -> ".join(
+        display_path(Path(os.fsdecode(name))) if isinstance(name, str | bytes) else str(name)
+        for name in names
+    )
+    reason = error.strerror or str(error) or type(error).__name__
+    return f"{shown}: {reason}" if shown else reason
 
 
 @click.group(cls=_Group)

@@ -141,14 +141,14 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def read(
-    browser: Any, site: Path, paths: list[str], at: datetime, script: bool = True
+    chromium: Any, site: Path, paths: list[str], at: datetime, script: bool = True
 ) -> dict[str, Any]:
     """Open each path of `site` with the browser's clock fixed at `at`.
 
     For each: (its followed parts, the stale notice's text, the notice's height, the
     durations "so far" as shown).
     """
-    context = browser.new_context(timezone_id="America/New_York", java_script_enabled=script)
+    context = chromium.new_context(timezone_id="America/New_York", java_script_enabled=script)
     page = context.new_page()
     found = {}
     try:

@@ -14,8 +14,10 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from statuspage import DISTRIBUTION, __version__
 from statuspage.errors import StatusPageError
@@ -40,6 +42,8 @@ SCAFFOLD = {
     "README.md": "README.md",
     "gitignore": ".gitignore",
     "workflows/statuspage.yml": ".github/workflows/statuspage.yml",
+    # The folder's own note, which `build` never publishes (statuspage/build.py, EXTRA_NOTE).
+    "extra/README.md": "extra/README.md",
 }
 _PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
 # The requirement is written into the workflow's YAML as a double-quoted string, and run
@@ -70,9 +74,13 @@ def init_repository(
 ) -> list[Path]:
     """Scaffold a working status repository in `directory`, which must be empty or new.
 
-    `requirement` is what its publishing workflow installs with pip (default: this release).
+    `requirement` is what its publishing workflow installs with pip (default: what this
+    copy was installed from, `installed_requirement`).
     """
-    requirement = f"{DISTRIBUTION}=={__version__}" if requirement is None else requirement.strip()
+    note = ""
+    if requirement is None:
+        requirement, note = installed_requirement()
+    requirement = requirement.strip()
     if not requirement or _UNSAFE_REQUIREMENT.search(requirement):
         raise ScaffoldError(
             f"refusing the requirement {requirement!r}: give one line that pip understands, "
@@ -91,6 +99,7 @@ def init_repository(
         "timezone": getattr(zone, "key", "UTC"),
         "version": __version__,
         "requirement": requirement,
+        "requirement_note": note,
         "started": _minute(started, zone),
         "identified": _minute(started + timedelta(minutes=25), zone),
         "promised": _minute(started + timedelta(hours=1, minutes=25), zone),
@@ -115,8 +124,84 @@ def init_repository(
     return written
 
 
+def installed_requirement() -> tuple[str, str]:
+    """The pip requirement of the copy that runs, and a workflow comment ("" or lines).
+
+    pip records where a copy came from when it was not an index (PEP 610, the
+    distribution's direct_url.json): a VCS URL, pinned here to the commit installed; an
+    archive's URL with its hash; or a directory. Else it came from an index, by its name
+    and this version. A place only this machine has (a file: URL) is written all the same,
+    with a comment saying a runner has no such place.
+    """
+    released = f"{DISTRIBUTION}=={__version__}"
+    try:
+        recorded = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
+        record = json.loads(recorded) if recorded else None
+    except (metadata.PackageNotFoundError, ValueError, OSError):
+        record = None
+    found = _direct_requirement(record) if isinstance(record, dict) else None
+    if found is None or _UNSAFE_REQUIREMENT.search(found):
+        return released, ""
+    if not found.startswith(f"{DISTRIBUTION} @ file:"):
+        return found, ""
+    note = (
+        "  # `statuspage init` ran from a copy installed from this machine's disk, which a\n"
+        "  # runner does not have: put a release or a git URL here before you push.\n"
+    )
+    return found, note
+
+
+def _direct_requirement(record: dict[str, Any]) -> str | None:
+    """PEP 610's record as a requirement, or None when it is not one we understand."""
+    url = record.get("url")
+    if not isinstance(url, str) or not url:
+        return None
+    url = _without_credentials(url)
+    vcs, archive = record.get("vcs_info"), record.get("archive_info")
+    fragment = ""
+    if isinstance(record.get("subdirectory"), str):
+        fragment = f"#subdirectory={record['subdirectory']}"
+    if isinstance(vcs, dict):
+        kind, commit = vcs.get("vcs"), vcs.get("commit_id")
+        if not isinstance(kind, str) or not isinstance(commit, str):
+            return None
+        return f"{DISTRIBUTION} @ {kind}+{url}@{commit}{fragment}"
+    if isinstance(archive, dict):
+        hashes = archive.get("hashes")
+        digest = hashes.get("sha256") if isinstance(hashes, dict) else None
+        if digest is None and isinstance(archive.get("hash"), str):  # the older field
+            name, _, value = archive["hash"].partition("=")
+            digest = value if name == "sha256" else None
+        fragment = f"#sha256={digest}" if isinstance(digest, str) and not fragment else fragment
+        return f"{DISTRIBUTION} @ {url}{fragment}"
+    if isinstance(record.get("dir_info"), dict):
+        return f"{DISTRIBUTION} @ {url}{fragment}"
+    return None
+
+
+def _without_credentials(url: str) -> str:
+    """Never write a token into a workflow that is committed: only ssh's `git@` stays."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    netloc = host if user != "git" else parts.netloc
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def _create(path: Path, text: str) -> Path:
     """Write a new file whole or not at all, never replacing one (FileExistsError)."""
+    try:
+        return _create_file(path, text)
+    except FileExistsError:
+        raise
+    except OSError as error:  # a read-only disk, a full one, a permission
+        raise ScaffoldError(
+            f"cannot create {display_path(path)}: {error.strerror or error}"
+        ) from None
+
+
+def _create_file(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=".tmp", dir=path.parent

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from statuspage import __version__
 from statuspage.build import build
 from statuspage.check import check
 from statuspage.cli import cli
@@ -44,6 +50,7 @@ def test_init_then_check_and_build_pass(tmp_path: Path, runner: CliRunner) -> No
         "README.md",
         ".gitignore",
         ".github/workflows/statuspage.yml",
+        "extra/README.md",
     } <= created
     kinds = sorted(
         yaml.safe_load(p.read_text(encoding="utf-8"))["type"]
@@ -58,6 +65,41 @@ def test_init_then_check_and_build_pass(tmp_path: Path, runner: CliRunner) -> No
     )
     assert (target / "site" / "index.html").is_file()
     assert (target / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "site/"
+    # extra/'s example explains the folder, and is not itself published.
+    assert "CNAME" in (target / "extra" / "README.md").read_text(encoding="utf-8")
+    assert not (target / "site" / "README.md").exists()
+
+
+def test_init_ignores_what_builds_leave_beside_the_site(tmp_path: Path, runner: CliRunner) -> None:
+    """git ignores the build before last and the trees of builds that were killed."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    target = tmp_path / "status"
+    run(runner, "init", str(target), "--now", NOW)
+    for name in ["site", ".site.previous", ".site.new-k2j4x9", ".site.old-abc123"]:
+        (target / name).mkdir()
+        (target / name / "index.html").write_text("built", encoding="utf-8")
+    (target / ".statuspage-cache").mkdir()
+    (target / ".statuspage-cache" / "documents.json").write_text("{}", encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(target)], check=True)
+    listed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    untracked = sorted(line[3:] for line in listed.splitlines())
+    assert untracked == sorted(
+        [
+            ".github/workflows/statuspage.yml",
+            ".gitignore",
+            "README.md",
+            "extra/README.md",
+            "statuspage.yaml",
+            *(f"incidents/{p.name}" for p in (target / "incidents").iterdir()),
+        ]
+    )
 
 
 def test_init_refuses_a_non_empty_directory(tmp_path: Path, runner: CliRunner) -> None:
@@ -68,7 +110,141 @@ def test_init_refuses_a_non_empty_directory(tmp_path: Path, runner: CliRunner) -
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
-def test_generated_workflow_checks_builds_and_deploys(tmp_path: Path, runner: CliRunner) -> None:
+def recorded_metadata() -> str:
+    return f"Metadata-Version: 2.1\nName: statuspage-static\nVersion: {__version__}\n"
+
+
+def recorded_install(directory: Path, direct_url: dict[str, object] | None) -> Path:
+    """A dist-info of this copy in `directory`, as pip records an install (PEP 610)."""
+    info = directory / f"statuspage_static-{__version__}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(recorded_metadata(), encoding="utf-8")
+    if direct_url is not None:
+        (info / "direct_url.json").write_text(json.dumps(direct_url), encoding="utf-8")
+    return directory
+
+
+def installed_as(
+    monkeypatch: pytest.MonkeyPatch, directory: Path, direct_url: dict[str, object] | None
+) -> None:
+    """Make this copy look installed the way pip records it (PEP 610's direct_url.json)."""
+    monkeypatch.syspath_prepend(str(recorded_install(directory, direct_url)))
+
+
+def workflow_of(runner: CliRunner, target: Path, *args: str) -> tuple[dict[str, Any], str]:
+    run(runner, "init", str(target), "--now", NOW, *args)
+    text = (target / ".github" / "workflows" / "statuspage.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text), text
+
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "requirement", "local"),
+    [
+        (None, f"statuspage-static=={__version__}", False),  # from an index
+        (
+            {
+                "url": "https://git.example.com/ops/statuspage",
+                "vcs_info": {"vcs": "git", "commit_id": COMMIT, "requested_revision": "v0.1.0"},
+            },
+            f"statuspage-static @ git+https://git.example.com/ops/statuspage@{COMMIT}",
+            False,
+        ),
+        (
+            {  # never a token into a committed workflow
+                "url": "https://deploy:s3cr3t@git.example.com/ops/statuspage.git",
+                "vcs_info": {"vcs": "git", "commit_id": COMMIT},
+                "subdirectory": "tool",
+            },
+            "statuspage-static @ git+https://git.example.com/ops/statuspage.git"
+            f"@{COMMIT}#subdirectory=tool",
+            False,
+        ),
+        (
+            {
+                "url": "ssh://git@git.example.com/ops/statuspage",
+                "vcs_info": {"vcs": "git", "commit_id": COMMIT},
+            },
+            f"statuspage-static @ git+ssh://git@git.example.com/ops/statuspage@{COMMIT}",
+            False,
+        ),
+        (
+            {
+                "url": "https://files.example.com/statuspage_static-0.1.0-py3-none-any.whl",
+                "archive_info": {"hashes": {"sha256": "ab" * 32}},
+            },
+            "statuspage-static @ https://files.example.com/statuspage_static-0.1.0-py3-none-any"
+            f".whl#sha256={'ab' * 32}",
+            False,
+        ),
+        (
+            {"url": "file:///home/ops/statuspage", "dir_info": {"editable": True}},
+            "statuspage-static @ file:///home/ops/statuspage",
+            True,
+        ),
+        (  # what pip would never write, and a shell must never run: the released name
+            {"url": 'https://x.example/"; curl evil', "archive_info": {}},
+            f"statuspage-static=={__version__}",
+            False,
+        ),
+    ],
+)
+def test_the_workflow_installs_what_this_copy_was_installed_from(
+    tmp_path: Path,
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    direct_url: dict[str, object] | None,
+    requirement: str,
+    local: bool,
+) -> None:
+    installed_as(monkeypatch, tmp_path / "site-packages", direct_url)
+    workflow, text = workflow_of(runner, tmp_path / "s")
+    assert workflow["env"]["STATUSPAGE_REQUIREMENT"] == requirement
+    assert ("runner does not have" in text) is local  # a place only this machine has
+    assert "s3cr3t" not in text
+
+
+def test_the_workflow_pip_can_install_from_a_local_wheel(tmp_path: Path, runner: CliRunner) -> None:
+    """The requirement init writes is one that pip itself resolves: a real `pip install
+    --dry-run` of it, for a wheel on this machine (a minimal one: pip only resolves it)."""
+    wheel = tmp_path / f"statuspage_static-{__version__}-py3-none-any.whl"
+    info = f"statuspage_static-{__version__}.dist-info"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(f"{info}/METADATA", recorded_metadata())
+        archive.writestr(
+            f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
+        archive.writestr(f"{info}/RECORD", "")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    script = "from statuspage.scaffold import installed_requirement as r; print(r()[0])"
+    site = recorded_install(
+        tmp_path / "site-packages",
+        {"url": wheel.as_uri(), "archive_info": {"hashes": {"sha256": digest}}},
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,  # not the checkout, whose egg-info would be found first
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO_ROOT)])},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert found == f"statuspage-static @ {wheel.as_uri()}#sha256={digest}"
+    dry_run = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--no-index", found],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert dry_run.returncode == 0, dry_run.stderr
+
+
+def test_generated_workflow_checks_builds_and_deploys(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed_as(monkeypatch, tmp_path / "site-packages", None)  # a release from PyPI
     run(runner, "init", str(tmp_path / "s"), "--now", NOW)
     workflow = yaml.safe_load(
         (tmp_path / "s" / ".github" / "workflows" / "statuspage.yml").read_text(encoding="utf-8")
@@ -76,7 +252,7 @@ def test_generated_workflow_checks_builds_and_deploys(tmp_path: Path, runner: Cl
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
     assert set(triggers) == {"pull_request", "push", "schedule", "workflow_dispatch"}
     assert triggers["push"]["branches"] == ["main"]
-    assert triggers["schedule"] == [{"cron": "*/15 * * * *"}]
+    assert triggers["schedule"] == [{"cron": "*/15 * * * *"}, {"cron": "41 3 * * 1"}]
     jobs = workflow["jobs"]
     assert jobs["check"]["if"] == "github.event_name == 'pull_request'"
     assert [step.get("run") for step in jobs["check"]["steps"]][-1] == "statuspage check"
@@ -98,8 +274,17 @@ def test_generated_workflow_checks_builds_and_deploys(tmp_path: Path, runner: Cl
     assert jobs["deploy"]["needs"] == "build"
     assert jobs["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages@")
     assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
-    from statuspage import __version__
-
+    # GitHub stops the schedule of a public repository after 60 days without a commit: once
+    # a week, an empty commit when the last is 50 days old; the only job that may write.
+    keepalive = jobs["keepalive"]
+    assert keepalive["if"] == "github.event.schedule == '41 3 * * 1'"
+    assert keepalive["permissions"] == {"contents": "write"}
+    assert "commit --allow-empty" in keepalive["steps"][-1]["run"]
+    assert "50 * 86400" in keepalive["steps"][-1]["run"]
+    assert [name for name, job in jobs.items() if "write" in job["permissions"].values()] == [
+        "deploy",
+        "keepalive",
+    ]
     # Our own package ("statuspage" on PyPI is an unrelated project), at this release.
     assert workflow["env"]["STATUSPAGE_REQUIREMENT"] == f"statuspage-static=={__version__}"
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -1,12 +1,41 @@
-"""Markdown in descriptions, messages and postmortems: CommonMark, raw HTML off, safe links."""
+"""Markdown in descriptions, messages and postmortems: CommonMark, raw HTML off, safe links.
+
+Rendering is bounded (issue 24): a text holds at most MAX_TEXT_LENGTH characters and
+nests at most MAX_NESTING elements deep, and the Markdown of one file makes at most
+MAX_ELEMENTS elements. The models check each text with `markdown_problem` when they
+validate it, so `check` refuses what `build` would take long over, at its place. The
+parse that measures a text is cut short once it passes the limit, so a hostile file
+costs no more to refuse than a file at the limit costs to build; a text that passes
+keeps its HTML for the render.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
+import threading
+from collections.abc import MutableMapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_block import StateBlock
+    from markdown_it.rules_core import StateCore
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.token import Token
+
+#: The longest text (description, message, postmortem): some 8,000 words.
+MAX_TEXT_LENGTH = 50_000
+#: How deep elements may sit inside each other (quotes, lists, emphasis, links): far
+#: beyond what a status text needs, and short of markdown-it's own limit (20), past
+#: which it drops the rest of a text without a word.
+MAX_NESTING = 16
+#: The elements the Markdown of one file may make (paragraphs, list items, links,
+#: emphasis, line breaks and the text between them). A long incident with a long
+#: postmortem makes some 2,000; 10,000 of the costliest kind render in about 0.15 s.
+MAX_ELEMENTS = 10_000
 
 # Links may point to the web or to an email address, or stay relative to the site.
 _SCHEMES = ("http:", "https:", "mailto:")
@@ -20,7 +49,10 @@ def _safe_link(url: str) -> bool:
     return text.startswith(_SCHEMES)
 
 
-def _parser() -> MarkdownIt:
+def _new_parser() -> MarkdownIt:
+    # Imported here: `check` needs markdown-it only for texts that are not plain.
+    from markdown_it import MarkdownIt
+
     parser = MarkdownIt("commonmark", {"html": False})
     # No images: an image from another host would be a third-party request (SPEC "The site").
     parser.disable("image")
@@ -28,7 +60,28 @@ def _parser() -> MarkdownIt:
     return parser
 
 
-_PARSER = _parser()
+@functools.cache
+def parser() -> MarkdownIt:
+    """The parser every text is rendered with."""
+    return _new_parser()
+
+
+@functools.cache
+def _measuring_parser() -> MarkdownIt:
+    """The same parser, counting the elements it makes and stopping past the limit."""
+    measuring = _new_parser()
+    first_block = measuring.block.ruler.get_active_rules()[0]
+    measuring.block.ruler.before(first_block, "statuspage_budget", _block_budget)
+    measuring.inline.ruler.before("text", "statuspage_budget", _inline_budget)
+    measuring.core.ruler.at("inline", _counted_inline)
+    return measuring
+
+
+def __getattr__(name: str) -> MarkdownIt:
+    if name == "_PARSER":  # the name tests and benchmarks know it by
+        return parser()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Text that CommonMark leaves as it is: one line that starts with a letter and holds only
 # letters, digits, spaces and punctuation that no rule of the parser above acts on inside a
@@ -37,6 +90,10 @@ _PARSER = _parser()
 # paragraph, and none of these characters needs escaping. tests/test_render_speedups.py
 # checks this against the parser.
 _PLAIN = re.compile(r"[^\W\d_](?:[^\W_]|[ .,;:!?'()/%+=@#-])*")
+
+
+def _is_plain(text: str) -> bool:
+    return _PLAIN.fullmatch(text) is not None and not text.endswith(" ")
 
 
 #: Texts whose HTML is kept: pages and feeds show the same messages, and a long-running
@@ -50,6 +107,136 @@ def render_markdown(text: str | None) -> Markup:
     """Render Markdown to safe HTML; anything that is not Markdown is escaped."""
     if not text:
         return Markup("")
-    if _PLAIN.fullmatch(text) and not text.endswith(" "):
+    with _MEASURED_LOCK:
+        measured = _MEASURED.pop(text, None)
+    if measured is not None:
+        return measured
+    if _is_plain(text):
         return Markup(f"<p>{text}</p>\n")
-    return Markup(_PARSER.render(text))
+    return Markup(parser().render(text))
+
+
+# --- bounds -----------------------------------------------------------------------------
+
+
+class Measure(NamedTuple):
+    """What a text's Markdown makes."""
+
+    #: Elements; MAX_ELEMENTS + 1 stands for "more than MAX_ELEMENTS" (not counted further).
+    elements: int
+    #: The deepest nesting of elements (a paragraph alone: 1); 0 when not counted.
+    depth: int
+
+
+#: The HTML of texts measured but not rendered yet, oldest first: the render takes it from
+#: here instead of parsing the text again. Bounded, for a `check` that renders nothing.
+_MEASURED: dict[str, Markup] = {}
+_MEASURED_LOCK = threading.Lock()
+#: Keys in markdown-it's `env` while measuring.
+_LIMIT, _SPENT = "statuspage_limit", "statuspage_spent"
+#: A plain text makes a paragraph (open, inline, close) and its text.
+_PLAIN_ELEMENTS = 4
+
+
+class _TooMany(Exception):
+    """The parse made more elements than the limit."""
+
+
+def measure_markdown(text: str) -> Measure:
+    """Count the elements `text` makes and how deep they nest, up to MAX_ELEMENTS."""
+    if not text:
+        return Measure(0, 0)
+    if _is_plain(text):
+        _keep(text, Markup(f"<p>{text}</p>\n"))  # the render need not look again
+        return Measure(_PLAIN_ELEMENTS, 1)
+    measuring = _measuring_parser()
+    env: dict[str, Any] = {_LIMIT: MAX_ELEMENTS, _SPENT: 0}
+    try:
+        tokens = measuring.parse(text, env)
+    except _TooMany:
+        return Measure(MAX_ELEMENTS + 1, 0)
+    measure = Measure(env[_SPENT], _depth(tokens))
+    if measure.depth <= MAX_NESTING:
+        _keep(text, Markup(measuring.renderer.render(tokens, measuring.options, env)))
+    return measure
+
+
+def _keep(text: str, html: Markup) -> None:
+    with _MEASURED_LOCK:
+        if len(_MEASURED) >= CACHE_SIZE:
+            del _MEASURED[next(iter(_MEASURED))]
+        _MEASURED[text] = html
+
+
+def markdown_problem(text: str, tally: MutableMapping[str, Any] | None = None) -> str | None:
+    """Why `text` is refused as Markdown, or None.
+
+    `tally` holds the elements the texts of the same file made so far (it is updated);
+    once they pass MAX_ELEMENTS, later texts are not measured again.
+    """
+    if len(text) > MAX_TEXT_LENGTH:
+        return (
+            f"a text may be at most {MAX_TEXT_LENGTH:,} characters, got {len(text):,}; "
+            "shorten it, or link to a longer document"
+        )
+    tally = {} if tally is None else tally
+    spent: int = tally.get(_SPENT, 0)
+    if spent > MAX_ELEMENTS:
+        return None  # the file is refused already, at the text that passed the limit
+    elements, depth = measure_markdown(text)
+    tally[_SPENT] = spent + elements
+    if spent + elements > MAX_ELEMENTS:
+        return (
+            f"the Markdown of this file makes more than {MAX_ELEMENTS:,} elements (paragraphs, "
+            "list items, links, emphasis, line breaks) by the end of this text; "
+            "shorten the texts, or link to a longer document"
+        )
+    if depth > MAX_NESTING:
+        return (
+            f"Markdown nested {depth} elements deep (quotes, lists, emphasis or links inside "
+            f"each other); at most {MAX_NESTING} are allowed"
+        )
+    return None
+
+
+def _block_budget(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    if len(state.tokens) > state.env[_LIMIT]:
+        raise _TooMany
+    return False  # never a match: the next rules go on as without it
+
+
+def _inline_budget(state: StateInline, silent: bool) -> bool:
+    env = state.env
+    if env[_SPENT] + len(state.tokens) > env[_LIMIT]:
+        raise _TooMany
+    return False
+
+
+def _counted_inline(state: StateCore) -> None:
+    """markdown-it's core "inline" rule, counting every block and inline token it makes."""
+    env = state.env
+    env[_SPENT] = len(state.tokens)
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            state.md.inline.parse(token.content, state.md, env, token.children)
+            env[_SPENT] += len(token.children)
+            if env[_SPENT] > env[_LIMIT]:
+                raise _TooMany
+
+
+def _depth(tokens: list[Token]) -> int:
+    """The deepest nesting of shown elements: a paragraph in a quote in a list item is 4."""
+    deepest = depth = 0
+    for token in tokens:
+        if token.hidden:  # the paragraphs of a tight list are not shown
+            continue
+        if token.nesting == 1:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.nesting == -1:
+            depth -= 1
+        elif token.children:
+            deepest = max(deepest, depth + _depth(token.children))
+    return deepest

@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from statuspage.markdown import markdown_problem
 from statuspage.times import (
     TIME_EXAMPLE,
     TimeError,
@@ -217,9 +218,26 @@ def _one_line(value: str) -> str:
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_one_line)
 ]
+
+
+def _bounded_markdown(value: str, info: ValidationInfo) -> str:
+    # The validation context is the file's own (validate.py): it tallies the elements
+    # that the file's texts make, so that the whole file is bounded, not only each text.
+    problem = markdown_problem(value, info.context if isinstance(info.context, dict) else None)
+    if problem is not None:
+        raise _custom_error("markdown", problem)
+    return value
+
+
 # Required Markdown, any number of lines.
-Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Markdown = Annotated[str, Field(description="Markdown (CommonMark); raw HTML is not rendered")]
+Body = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_bounded_markdown)
+]
+Markdown = Annotated[
+    str,
+    AfterValidator(_bounded_markdown),
+    Field(description="Markdown (CommonMark); raw HTML is not rendered"),
+]
 Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN), AfterValidator(_portable_id)]
 Url = Annotated[str, AfterValidator(_absolute_url), Field(json_schema_extra={"format": "uri"})]
 

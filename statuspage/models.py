@@ -8,6 +8,7 @@ The pydantic models below are the one source of truth for both validation and
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Annotated, Any, Literal, get_args
@@ -32,9 +33,11 @@ from statuspage.markdown import markdown_problem
 from statuspage.times import (
     TIME_EXAMPLE,
     TimeError,
+    check_overlap,
     parse_duration,
     parse_rule,
     parse_time,
+    site_zone,
 )
 
 ComponentStatus = Literal[
@@ -137,12 +140,14 @@ def _duration(value: Any) -> timedelta:
 
 
 def _zone_name(value: str) -> str:
+    # Only IANA names: ZoneInfo would also open 'localtime', the zone of whichever
+    # machine builds the site (issue 25).
     try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a path too long or a folder
-        raise _custom_error(
-            "timezone", f"unknown time zone '{value}'; use an IANA name such as Europe/Helsinki"
-        ) from None
+        site_zone(value)
+    except TimeError as error:
+        raise _custom_error("timezone", str(error)) from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # listed, yet its file is unreadable
+        raise _custom_error("timezone", f"time zone '{value}' cannot be read here") from None
     return value
 
 
@@ -174,15 +179,29 @@ def _email(value: str) -> str:
 
 
 def _repeat(value: str, info: ValidationInfo) -> str:
-    # `starts` is validated before `repeat` (field order): when it is valid, the rule is
-    # checked against it too (one that ends before the window first starts never happens).
+    # `starts`, `ends` and `duration` are validated before `repeat` (field order): when
+    # they are valid, the rule is checked against them too (one that ends before the
+    # window first starts never happens; windows that would overlap by the dozen).
     starts = info.data.get("starts")
     zone = _context_zone(info)
     try:
         parse_rule(value, starts if isinstance(starts, datetime) else None, zone)
+        length = _window_length(info.data)
+        if length is not None:
+            check_overlap(value, length)
     except TimeError as error:
         raise _custom_error("rrule", str(error)) from None
     return value
+
+
+def _window_length(data: dict[str, Any]) -> timedelta | None:
+    """How long each window lasts, from the fields validated so far, if they say."""
+    duration, starts, ends = data.get("duration"), data.get("starts"), data.get("ends")
+    if isinstance(duration, timedelta):
+        return duration
+    if isinstance(starts, datetime) and isinstance(ends, datetime) and ends > starts:
+        return ends - starts
+    return None
 
 
 Time = Annotated[
@@ -209,10 +228,70 @@ Duration = Annotated[
 ]
 
 
+# Bidi controls (issue 19): an embedding or override (LRE, RLE, LRO, RLO) ends with PDF,
+# an isolate (LRI, RLI, FSI) with PDI. One left open reverses or reorders everything after
+# the text on the page, in <title>, in feeds; so each must be closed, in order.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BIDI_NAMES = {
+    "\u202a": "left-to-right embedding",
+    "\u202b": "right-to-left embedding",
+    "\u202c": "pop directional formatting",
+    "\u202d": "left-to-right override",
+    "\u202e": "right-to-left override",
+    "\u2066": "left-to-right isolate",
+    "\u2067": "right-to-left isolate",
+    "\u2068": "first strong isolate",
+    "\u2069": "pop directional isolate",
+}
+_CLOSER = {
+    **dict.fromkeys("\u202a\u202b\u202d\u202e", "\u202c"),
+    **dict.fromkeys("\u2066\u2067\u2068", "\u2069"),
+}
+# What shows nothing on its own: white space, format characters (zero-width space and
+# joiners, direction marks and controls, word joiner, BOM), combining marks, variation
+# selectors, the Hangul fillers and tags.
+_INVISIBLE = re.compile(
+    "[\\s\u00ad\u034f\u061c\u0300-\u036f\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u20d0-\u20ff\u3164\ufe00-\ufe0f"
+    "\ufe20-\ufe2f\ufeff\uffa0\U000e0000-\U000e0fff]*"
+)
+
+
 def _one_line(value: str) -> str:
     if any(char in value for char in "\r\n\x85\u2028\u2029"):
         raise _custom_error("one_line", "must be one line of text")
+    if _INVISIBLE.fullmatch(value):
+        raise _custom_error("empty", "must not be empty (it has only invisible characters)")
+    if _BIDI.search(value) is not None:
+        problem = _bidi_problem(value)
+        if problem is not None:
+            raise _custom_error("bidi", problem)
     return value
+
+
+def _bidi_problem(text: str) -> str | None:
+    """Why the bidi controls of `text` are not balanced (each closed, in order), or None."""
+    open_: list[tuple[str, int]] = []
+    for match in _BIDI.finditer(text):
+        char, place = match.group(), match.start() + 1
+        if char in _CLOSER:
+            open_.append((char, place))
+        elif not open_ or _CLOSER[open_[-1][0]] != char:
+            return (
+                f"the {_BIDI_NAMES[char]} U+{ord(char):04X} (character {place}) closes "
+                "nothing opened before it; remove it"
+            )
+        else:
+            open_.pop()
+    if not open_:
+        return None
+    char, place = open_[-1]
+    closer = _CLOSER[char]
+    return (
+        f"the {_BIDI_NAMES[char]} U+{ord(char):04X} (character {place}) is not closed: "
+        f"it would reorder the text after it; end it with U+{ord(closer):04X} "
+        f"({_BIDI_NAMES[closer]}) or remove it"
+    )
 
 
 Text = Annotated[

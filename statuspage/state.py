@@ -16,8 +16,6 @@ from functools import cached_property
 from operator import attrgetter
 from typing import Any, Literal, get_args
 
-from dateutil.rrule import rrule
-
 from statuspage.memo import Memo
 from statuspage.models import (
     COMPONENT_STATUSES,
@@ -34,7 +32,7 @@ from statuspage.models import (
     WindowStatus,
     WindowUpdate,
 )
-from statuspage.times import fast_forward, midnight, wall_to_utc
+from statuspage.times import midnight, rule_series, wall_to_utc
 
 Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
 
@@ -485,27 +483,27 @@ def _window(window: Window, now: datetime, zone: tzinfo, history: timedelta) -> 
 def _occurrence_starts(
     window: Window, now: datetime, zone: tzinfo, history: timedelta
 ) -> Iterator[datetime]:
-    """The starts that matter at `now`: recent past, next weeks, next few, and near updates."""
-    rule = window.rule(zone)
-    if rule is None:
+    """The starts that matter at `now`: recent past, next weeks, next few, and near updates.
+
+    The rule is expanded on the wall clock once and kept (`rule_series`), as a build asks
+    about it at many moments; each question expands at most MAX_STARTS starts (issue 25).
+    """
+    if window.repeat is None:
         yield window.starts
         return
+    series = rule_series(window.repeat, window.starts, zone)
 
     def wall(moment: datetime) -> datetime:
         return moment.astimezone(zone).replace(tzinfo=None)
 
-    def near(moment: datetime) -> rrule:
-        # dateutil walks a rule from its start: skip whole periods to just before `moment`.
-        return fast_forward(rule, window.repeat or "", wall(moment))
-
     since = now - history - window.length
-    found: set[datetime] = set(near(since).between(wall(since), wall(now + UPCOMING), inc=True))
-    found.update(near(now).xafter(wall(now), count=NEXT_OCCURRENCES, inc=False))
+    found: set[datetime] = set(series.between(wall(since), wall(now + UPCOMING)))
+    found.update(series.after(wall(now), NEXT_OCCURRENCES))
     for update in window.updates:
-        nearby = near(update.at)
-        for start in (nearby.before(wall(update.at), inc=True), nearby.after(wall(update.at))):
-            if start is not None:
-                found.add(start)
+        previous = series.before(wall(update.at))
+        if previous is not None:
+            found.add(previous)
+        found.update(series.after(wall(update.at)))
     for start in sorted(found):
         yield wall_to_utc(start, zone)
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+import threading
 import warnings
+from bisect import bisect_left, bisect_right
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import cache, lru_cache
+from itertools import islice, takewhile
+from zoneinfo import ZoneInfo, available_timezones
 
 from dateutil.rrule import rrule, rrulestr
 
@@ -12,9 +19,10 @@ _DURATION = re.compile(r"^(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?$")
 _UNTIL = re.compile(r"UNTIL=(\d{8}(?:T\d{6})?)(Z?)", re.IGNORECASE)
 
 # Windows repeat hourly at most: a minutely rule would expand to millions of
-# occurrences (issue 7, "resource limits").
+# occurrences (issue 7, "resource limits"), and so would an hourly one with many
+# BYMINUTE or BYSECOND values: the limit is on starts per hour (issue 25).
 _ALLOWED_FREQS = {"HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
-_FREQ = re.compile(r"(?:^|;)FREQ=(\w+)", re.IGNORECASE)
+_FREQS = (*_ALLOWED_FREQS, "MINUTELY", "SECONDLY")
 
 TIME_EXAMPLE = "2026-11-20T10:02 or 2026-11-20T10:02:00+02:00"
 # Times and durations are bounded so that no arithmetic on them can overflow.
@@ -22,6 +30,10 @@ FIRST_YEAR, LAST_YEAR = 1900, 2200
 LONGEST = timedelta(days=366)
 # A repeating window with COUNT is expanded from its first start; this bounds the work.
 MAX_COUNT = 10_000
+#: RFC 5545 sets no upper bound; past this a rule hardly repeats between 1900 and 2200.
+MAX_INTERVAL = 1000
+#: A window starts at most once an hour, whatever FREQ, INTERVAL and BY* parts say.
+MAX_STARTS_PER_HOUR = 1
 #: Where a rule is tried when its window's start is not known.
 _SOME_START = datetime(2026, 1, 1, tzinfo=UTC)
 _COUNT = re.compile(r"([+-]?)(\d+)")
@@ -34,6 +46,95 @@ class TimeError(ValueError):
 def zone_name(zone: tzinfo) -> str:
     """The IANA name of a zone when it has one."""
     return str(getattr(zone, "key", None) or zone)
+
+
+# --- zone names ----------------------------------------------------------------------------
+
+#: Entries of a zone database that are not zones of their own: what they mean depends on
+#: the machine (localtime is the machine's zone, posixrules its default rules, Factory
+#: "zone not set") or its copy of the database (posix/ and right/, leap seconds or not).
+_MACHINE_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+_MACHINE_FOLDERS = ("posix/", "right/")
+#: Where zone files lie on Unix machines; a path or folder name is read past them.
+_DATABASE_MARKERS = ("zoneinfo/", "posix/", "right/")
+
+
+@cache
+def iana_zones() -> frozenset[str]:
+    """The IANA zone names a site may use: the same on every machine with the same tzdata."""
+    return frozenset(
+        name
+        for name in available_timezones()
+        if name not in _MACHINE_ZONES and not name.startswith(_MACHINE_FOLDERS)
+    )
+
+
+def site_zone(name: str) -> ZoneInfo:
+    """The zone of an IANA name (as `zone_problem` accepts); TimeError says why not."""
+    problem = zone_problem(name)
+    if problem is not None:
+        raise TimeError(problem)
+    return ZoneInfo(name)
+
+
+def zone_problem(name: str) -> str | None:
+    """Why `name` is not an IANA time zone that means the same on every machine, or None.
+
+    A name is looked up in the list of IANA zones, not opened as a file: ZoneInfo also
+    opens 'localtime' (the zone of the machine), 'posix/Europe/Helsinki', and on a
+    case-insensitive disk 'europe/helsinki', each meaning a zone only on some machines.
+    """
+    if name in iana_zones():
+        return None
+    shown = name if len(name) <= 60 else name[:59] + "…"
+    machine = name in _MACHINE_ZONES or name.startswith(("/", *_MACHINE_FOLDERS))
+    meant, own = _meant_zone(name), None
+    if meant is None and _names_this_machine(name):
+        own = _machine_zone()
+    if meant is not None:
+        hint = f" (did you mean '{meant}'?)"
+    elif own is not None:
+        hint = f" (did you mean '{own}', this machine's zone?)"
+    else:
+        hint = ""
+    if machine:
+        return (
+            f"time zone '{shown}' depends on the machine that builds the site; use an IANA "
+            f"name{hint or ' such as Europe/Helsinki'}"
+        )
+    if hint:
+        return f"unknown time zone '{shown}'{hint}"
+    return f"unknown time zone '{shown}'; use an IANA name such as Europe/Helsinki"
+
+
+def _meant_zone(name: str) -> str | None:
+    """The IANA zone `name` was probably meant to be, for "did you mean"."""
+    zones = iana_zones()
+    for marker in _DATABASE_MARKERS:  # /usr/share/zoneinfo/Europe/Helsinki, right/UTC
+        if marker in name:
+            name = name.rsplit(marker, 1)[1]
+    if name in zones:
+        return name
+    by_case = {zone.casefold(): zone for zone in zones}
+    if name.casefold() in by_case:
+        return by_case[name.casefold()]
+    if _names_this_machine(name):
+        return None  # close to no zone, though difflib finds something
+    close = difflib.get_close_matches(name.casefold(), sorted(by_case), n=1, cutoff=0.6)
+    return by_case[close[0]] if close else None
+
+
+def _names_this_machine(name: str) -> bool:
+    """'localtime', 'posixrules', 'Factory' or /etc/localtime: no zone but the machine's."""
+    return name in _MACHINE_ZONES or name.endswith("/localtime")
+
+
+def _machine_zone() -> str | None:
+    """The IANA name of this machine's own zone, when it can be told (for a hint only)."""
+    target = os.environ.get("TZ", "").lstrip(":") or os.path.realpath("/etc/localtime")
+    if "zoneinfo/" in target:
+        target = target.rsplit("zoneinfo/", 1)[1]
+    return target if target in iana_zones() else None
 
 
 def parse_time(text: str, zone: tzinfo) -> datetime:
@@ -124,6 +225,238 @@ def format_duration(length: timedelta) -> str:
     return "".join(f"{count}{unit}" for count, unit in parts if count) or "0m"
 
 
+# --- the RRULE grammar (RFC 5545 section 3.3.10), checked before dateutil sees a rule ----
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+#: Not calendar.day_name, which follows the machine's locale.
+_DAY_NAMES = dict(
+    zip(
+        _WEEKDAYS,
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        strict=True,
+    )
+)
+_PART_NAMES = (
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+)
+#: name: (lowest, highest, whether a minus sign counts from the end, the range in words)
+_NUMBER_LISTS: dict[str, tuple[int, int, bool, str]] = {
+    "BYSECOND": (0, 59, False, "seconds go from 0 to 59"),  # RFC 5545's 60 is a leap second
+    "BYMINUTE": (0, 59, False, "minutes go from 0 to 59"),
+    "BYHOUR": (0, 23, False, "hours go from 0 to 23"),
+    "BYMONTH": (1, 12, False, "months go from 1 to 12"),
+    "BYMONTHDAY": (1, 31, True, "days of the month go from 1 to 31"),
+    "BYYEARDAY": (1, 366, True, "days of the year go from 1 to 366"),
+    "BYWEEKNO": (1, 53, True, "weeks of the year go from 1 to 53"),
+    "BYSETPOS": (1, 366, True, "positions go from 1 to 366"),
+}
+_NUMBER = re.compile(r"([+-]?)(\d+)")
+_WEEKDAY = re.compile(r"([+-]?)(\d*)([A-Z]{2})")
+_UNTIL_VALUE = re.compile(r"\d{8}(?:T\d{6}Z?)?")
+
+
+def _shown(value: str) -> str:
+    """A value quoted in a message, cut short when someone wrote thousands of digits."""
+    return value if len(value) <= 24 else value[:23] + "…"
+
+
+def _invalid(name: str, value: str) -> TimeError:
+    return TimeError(
+        f"not a valid RRULE (invalid '{name}': {_shown(value)}); expected NAME=VALUE pairs "
+        "such as FREQ=WEEKLY;BYDAY=SU"
+    )
+
+
+def _numbers(name: str, value: str) -> list[int]:
+    """The values of a BY* part of numbers, each in its RFC 5545 range."""
+    lowest, highest, signed, allowed = _NUMBER_LISTS[name]
+    found = []
+    for item in value.split(","):
+        match = _NUMBER.fullmatch(item)
+        if match is None:
+            raise _invalid(name, value)
+        sign, digits = match.groups()
+        size = int(digits) if len(digits) <= 4 else highest + 1  # never read 5,000 digits
+        if name == "BYSECOND" and size == 60 and not sign:
+            raise TimeError(
+                "BYSECOND=60 is a leap second, which is not supported: seconds go from 0 to 59"
+            )
+        if (sign and not signed) or not lowest <= size <= highest:
+            ends = f", or -{highest} to -1 counting back from the end" if signed else ""
+            raise TimeError(f"{name}={_shown(item)} is out of range: {allowed}{ends} (RFC 5545)")
+        found.append(-size if sign == "-" else size)
+    return found
+
+
+def _check_weekdays(value: str, frequency: str, parts: dict[str, str]) -> None:
+    """BYDAY's weekdays; a number (1SU, -1FR) only where RFC 5545 allows one."""
+    for item in value.split(","):
+        match = _WEEKDAY.fullmatch(item)
+        if match is None or match.group(3) not in _WEEKDAYS:
+            raise _invalid("BYDAY", value)
+        sign, digits, day = match.groups()
+        if sign and not digits:
+            raise _invalid("BYDAY", value)
+        if not digits:
+            continue
+        if len(digits) > 2 or not 1 <= int(digits) <= 53:
+            raise TimeError(
+                f"BYDAY={_shown(item)} is out of range: a weekday's number goes from 1 to 53, "
+                "or -53 to -1 counting back from the end (RFC 5545)"
+            )
+        if frequency not in ("MONTHLY", "YEARLY") or "BYWEEKNO" in parts:
+            raise TimeError(
+                f"BYDAY={item}: a numbered weekday (such as 1SU, the first Sunday) needs "
+                f"FREQ=MONTHLY, or FREQ=YEARLY without BYWEEKNO (RFC 5545); write BYDAY={day} "
+                f"for every {_DAY_NAMES[day]}"
+            )
+
+
+def check_rule_parts(text: str) -> dict[str, str]:
+    """The NAME=VALUE pairs of an RRULE, names and values upper-cased, or TimeError.
+
+    Every part is checked against RFC 5545 before the rule is expanded, so that a bad
+    value is refused with its name rather than reaching dateutil (INTERVAL=0 divided by
+    zero, a huge INTERVAL overflowed), and a rule that would start a window more than
+    once an hour is refused before it runs away (see `_check_density`).
+    """
+    body = text.strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[6:]
+    parts: dict[str, str] = {}
+    for part in body.split(";"):
+        if not part:
+            continue
+        written, equals, value = (piece.strip() for piece in part.partition("="))
+        name, value = written.upper(), value.upper()
+        if not equals:
+            raise TimeError(
+                "not a valid RRULE; expected NAME=VALUE pairs such as FREQ=WEEKLY;BYDAY=SU"
+            )
+        if name not in _PART_NAMES:
+            close = difflib.get_close_matches(name, _PART_NAMES, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            what = f"unknown part '{_shown(written)}'{hint}" if name else "a part without a name"
+            raise TimeError(
+                f"not a valid RRULE ({what}); expected NAME=VALUE pairs such as "
+                "FREQ=WEEKLY;BYDAY=SU"
+            )
+        if name in parts:
+            raise TimeError(f"{name} is given twice; an RRULE has each part once (RFC 5545)")
+        if not value:
+            raise _invalid(name, value)
+        parts[name] = value
+    frequency = parts.get("FREQ")
+    if frequency is None:
+        raise TimeError("an RRULE needs FREQ, such as FREQ=WEEKLY;BYDAY=SU")
+    if frequency not in _FREQS:
+        raise _invalid("FREQ", frequency)
+    if frequency not in _ALLOWED_FREQS:
+        raise TimeError(
+            "a window may repeat at most hourly: use FREQ=HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY"
+        )
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise TimeError("an RRULE may have COUNT or UNTIL, not both (RFC 5545)")
+    _check_count(parts)
+    _check_interval(parts)
+    until = parts.get("UNTIL")
+    if until is not None and _UNTIL_VALUE.fullmatch(until) is None:
+        raise TimeError(
+            "UNTIL must be a date such as 20261231 or a UTC time such as 20261231T235959Z, "
+            f"got '{_shown(until)}'"
+        )
+    if "WKST" in parts and parts["WKST"] not in _WEEKDAYS:
+        raise _invalid("WKST", parts["WKST"])
+    values = {name: _numbers(name, parts[name]) for name in _NUMBER_LISTS if name in parts}
+    if "BYDAY" in parts:
+        _check_weekdays(parts["BYDAY"], frequency, parts)
+    _check_combinations(frequency, parts)
+    _check_density(values)
+    return parts
+
+
+def _check_count(parts: dict[str, str]) -> None:
+    if "COUNT" not in parts:
+        return
+    count = _COUNT.fullmatch(parts["COUNT"])
+    if count is None:
+        raise _invalid("COUNT", parts["COUNT"])
+    sign, digits = count.group(1), count.group(2).lstrip("0")
+    if sign == "-" or not digits:
+        raise TimeError(
+            f"COUNT must be at least 1, got {_shown(parts['COUNT'])}: the window would never happen"
+        )
+    if len(digits) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
+        raise TimeError(f"COUNT may be at most {MAX_COUNT}; use UNTIL for a longer series")
+
+
+def _check_interval(parts: dict[str, str]) -> None:
+    if "INTERVAL" not in parts:
+        return
+    interval = parts["INTERVAL"]
+    match = _COUNT.fullmatch(interval)
+    if match is None:
+        raise _invalid("INTERVAL", interval)
+    sign, digits = match.group(1), match.group(2).lstrip("0")
+    if sign == "-" or not digits:
+        raise TimeError(f"INTERVAL must be at least 1, got {_shown(interval)}")
+    if len(digits) > len(str(MAX_INTERVAL)) or int(digits) > MAX_INTERVAL:
+        raise TimeError(f"INTERVAL may be at most {MAX_INTERVAL}, got {_shown(interval)}")
+
+
+def _check_combinations(frequency: str, parts: dict[str, str]) -> None:
+    """Parts that RFC 5545 allows only with some frequencies, or only beside others."""
+    if "BYWEEKNO" in parts and frequency != "YEARLY":
+        raise TimeError("BYWEEKNO needs FREQ=YEARLY (RFC 5545)")
+    if "BYYEARDAY" in parts and frequency in ("DAILY", "WEEKLY", "MONTHLY"):
+        raise TimeError(f"BYYEARDAY cannot be used with FREQ={frequency} (RFC 5545)")
+    if "BYMONTHDAY" in parts and frequency == "WEEKLY":
+        raise TimeError("BYMONTHDAY cannot be used with FREQ=WEEKLY (RFC 5545)")
+    if "BYSETPOS" in parts and not any(
+        name.startswith("BY") and name != "BYSETPOS" for name in parts
+    ):
+        raise TimeError("BYSETPOS needs another BY part to pick from, such as BYDAY (RFC 5545)")
+
+
+def _check_density(values: dict[str, list[int]]) -> None:
+    """Refuse a rule that can start a window more than once an hour.
+
+    In each hour it reaches, a rule starts at every BYMINUTE x BYSECOND combination
+    (without them, at the minute and second of its first start), and BYSETPOS keeps at
+    most as many starts per period as it has positions. FREQ, INTERVAL, BYHOUR and the
+    day parts only choose hours, at most one after another, so a rule that passes starts
+    at most 24 times a day, counted from its parts before anything is expanded.
+    """
+    counts = {name: len(set(values[name])) for name in ("BYMINUTE", "BYSECOND") if name in values}
+    per_hour = 1
+    for count in counts.values():
+        per_hour *= count
+    if "BYSETPOS" in values:
+        per_hour = min(per_hour, len(set(values["BYSETPOS"])))
+    if per_hour <= MAX_STARTS_PER_HOUR:
+        return
+    given = [f"{count} {name} values" for name, count in counts.items() if count > 1]
+    if "BYSETPOS" in values:
+        given.append(f"{len(set(values['BYSETPOS']))} BYSETPOS positions")
+    raise TimeError(
+        f"a window may start at most once an hour, but {' and '.join(given)} give this "
+        f"rule {per_hour} starts in an hour; give BYMINUTE and BYSECOND one value each"
+    )
+
+
 def parse_rule(text: str, start: datetime | None, zone: tzinfo) -> rrule:
     """Parse an RFC 5545 RRULE for a window whose first start is `start`.
 
@@ -141,18 +474,14 @@ def parse_rule(text: str, start: datetime | None, zone: tzinfo) -> rrule:
         body = body[6:]
     if not body or "\n" in body or ":" in body:
         raise TimeError(f"expected one RRULE such as FREQ=WEEKLY;BYDAY=SU, got '{text}'")
-    names = parse_rule_parts(body)
-    if "COUNT" in names and "UNTIL" in names:
-        raise TimeError("an RRULE may have COUNT or UNTIL, not both (RFC 5545)")
-    count = _COUNT.fullmatch(names.get("COUNT", ""))
-    if count is not None:  # anything else is left for rrulestr to refuse
-        sign, digits = count.group(1), count.group(2).lstrip("0")
-        if sign == "-" or not digits:
-            raise TimeError(
-                f"COUNT must be at least 1, got {names['COUNT']}: the window would never happen"
-            )
-        if len(digits) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
-            raise TimeError(f"COUNT may be at most {MAX_COUNT}; use UNTIL for a longer series")
+    try:
+        names = check_rule_parts(body)
+    except TimeError as error:
+        if str(error).startswith("not a valid RRULE"):  # say which rule, as below
+            raise TimeError(f"{error}, got '{text}'") from None
+        raise
+    if not start_known and "BYHOUR" in names:  # HOURLY;INTERVAL=2 reaches BYHOUR from some starts
+        start = start.replace(hour=int(names["BYHOUR"].split(",")[0]))
     body = _UNTIL.sub(lambda match: _local_until(match, zone), body)
     wall_start = start.astimezone(zone).replace(tzinfo=None)
     try:
@@ -161,6 +490,12 @@ def parse_rule(text: str, start: datetime | None, zone: tzinfo) -> rrule:
             rule = rrulestr(body, dtstart=wall_start)
     except (ValueError, TypeError, KeyError, IndexError, Warning) as error:
         reason = str(error)
+        if "generates an empty set" in reason:  # FREQ=HOURLY;INTERVAL=2;BYHOUR=3 from 02:00
+            raise TimeError(
+                f"the RRULE '{text}' never happens: every {names.get('INTERVAL')} hours from "
+                f"the window's start at {wall_start:%H:%M} never reaches "
+                f"BYHOUR={names.get('BYHOUR')}"
+            ) from None
         detail = f" ({reason})" if reason.startswith(("unknown parameter", "invalid")) else ""
         raise TimeError(
             f"not a valid RRULE{detail}; expected NAME=VALUE pairs such as "
@@ -168,11 +503,6 @@ def parse_rule(text: str, start: datetime | None, zone: tzinfo) -> rrule:
         ) from None
     if not isinstance(rule, rrule):
         raise TimeError("expected a single RRULE")
-    frequency = _FREQ.search(body)
-    if frequency is None or frequency.group(1).upper() not in _ALLOWED_FREQS:
-        raise TimeError(
-            "a window may repeat at most hourly: use FREQ=HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY"
-        )
     if not _any_day(names, wall_start):
         raise TimeError(f"the RRULE '{text}' never happens (no day matches all its BY parts)")
     try:
@@ -249,6 +579,215 @@ def fast_forward(rule: rrule, text: str, target: datetime) -> rrule:
         return rule
     moved: rrule = rule.replace(dtstart=start + steps * period)
     return moved
+
+
+# --- how many windows a rule can make, from its parts (issue 25) ---------------------------
+
+#: At most this many windows of one repeating event may run at once: a 30-day window
+#: repeated hourly would be 720 windows at every moment, each one to compute and show.
+MAX_OVERLAP = 24
+_HOUR = timedelta(hours=1)
+#: The shortest period of each frequency (INTERVAL=1).
+_SHORTEST_PERIOD = {
+    "HOURLY": _HOUR,
+    "DAILY": timedelta(days=1),
+    "WEEKLY": timedelta(weeks=1),
+    "MONTHLY": timedelta(days=28),
+    "YEARLY": timedelta(days=365),
+}
+
+
+def _values(parts: dict[str, str], name: str) -> set[str]:
+    return set(parts[name].split(",")) if name in parts else set()
+
+
+def _starts_per_period(parts: dict[str, str]) -> int:
+    """An upper bound on the windows a (valid) rule starts in one period of FREQ x INTERVAL."""
+    frequency = parts["FREQ"]
+    if frequency == "HOURLY":
+        return 1  # one minute and second an hour (`_check_density`)
+    weekdays = _values(parts, "BYDAY")
+    numbered = sum(1 for day in weekdays if len(day) > 2)
+    months = len(_values(parts, "BYMONTH")) or 12
+    if frequency == "DAILY":
+        days = 1
+    elif frequency == "WEEKLY":
+        days = len({day[-2:] for day in weekdays}) or 1
+    elif "BYYEARDAY" in parts:
+        days = len(_values(parts, "BYYEARDAY"))
+    elif "BYMONTHDAY" in parts:
+        days = len(_values(parts, "BYMONTHDAY")) * (months if frequency == "YEARLY" else 1)
+    elif "BYWEEKNO" in parts:
+        days = len(_values(parts, "BYWEEKNO")) * (len(weekdays) or 7)
+    elif weekdays:
+        plain = len(weekdays) - numbered  # every Monday: five a month at most
+        days = numbered + plain * (5 if frequency == "MONTHLY" else 5 * months)
+    else:
+        days = len(_values(parts, "BYMONTH")) or 1
+    starts = days * (len(_values(parts, "BYHOUR")) or 1)
+    if "BYSETPOS" in parts:
+        starts = min(starts, len(_values(parts, "BYSETPOS")))
+    return starts
+
+
+def starts_within(text: str, span: timedelta) -> int:
+    """An upper bound on the windows a valid rule starts in any stretch of time `span` long.
+
+    A rule starts at most once an hour, and at most so many times a period (one hour, day,
+    week, month of 28 days or year of 365, times INTERVAL). When it starts once a period
+    at the same time (FREQ=HOURLY, or DAILY and WEEKLY with one time), its starts are
+    whole periods apart; else a stretch meets at most one period more than it spans.
+    """
+    parts = parse_rule_parts(text)
+    frequency = parts["FREQ"]
+    period = _SHORTEST_PERIOD[frequency] * int(parts.get("INTERVAL", "1"))
+    per_period = _starts_per_period(parts)
+    periods = -(-span // period)  # ceiling
+    fixed = frequency == "HOURLY" or (
+        frequency in ("DAILY", "WEEKLY") and per_period == 1 and "BYSETPOS" not in parts
+    )
+    bound = per_period * (periods if fixed else periods + 1)
+    bound = min(bound, -(-span // _HOUR) + 1)
+    if "COUNT" in parts:
+        bound = min(bound, int(parts["COUNT"]))
+    return max(bound, 1)
+
+
+def check_overlap(text: str, length: timedelta) -> None:
+    """Refuse a rule whose windows of `length` would run more than MAX_OVERLAP at once."""
+    at_once = starts_within(text, length)
+    if at_once > MAX_OVERLAP:
+        raise TimeError(
+            f"up to {at_once} of this rule's {format_duration(length)} windows would run at "
+            f"once, and at most {MAX_OVERLAP} may: make the window shorter or repeat it less "
+            "often"
+        )
+
+
+# --- expanding a rule, each stretch once ---------------------------------------------------
+
+#: A hard cap on the starts one question about one rule expands. Valid rules need fewer:
+#: at most 24 a day over the history shown (up to 367 days), the window's length (up to
+#: 366 days) and the 14 days ahead is 17,928.
+MAX_STARTS = 20_000
+#: The starts kept of all rules together, across questions (a build asks about each rule
+#: at up to some hundred moments); past it, every kept expansion is dropped.
+MAX_KEPT_STARTS = 400_000
+_kept = [0]
+
+
+class RuleSeries:
+    """The starts (naive wall-clock times) of one valid repeat rule, each expanded once.
+
+    It keeps one stretch [low, high] fully expanded and widens it when a question reaches
+    past it, so that a rule asked about at many nearby moments (a build, then the states
+    ahead for the page's script) is walked by dateutil once. A rule with COUNT (at most
+    MAX_COUNT windows) is expanded whole. A lock keeps the stretch whole across threads.
+    """
+
+    def __init__(self, text: str, rule: rrule) -> None:
+        self.text, self.rule = text, rule
+        self.first: datetime | None = rule.after(rule._dtstart, inc=True)  # type: ignore[attr-defined]
+        self._every: list[datetime] | None = None
+        if "COUNT" in parse_rule_parts(text):
+            self._every = list(islice(rule, MAX_COUNT))
+            _note_kept(len(self._every))
+        self._known = False
+        self._low = self._high = _NEVER
+        self._starts: list[datetime] = []
+        self._lock = threading.Lock()
+
+    def between(self, low: datetime, high: datetime) -> list[datetime]:
+        """Every start in [low, high], at most MAX_STARTS of them (the first ones)."""
+        with self._lock:
+            if self._every is None and not (self._known and self._low <= low <= high <= self._high):
+                self._widen(low, high)
+            starts = self._starts if self._every is None else self._every
+            return starts[bisect_left(starts, low) : bisect_right(starts, high)][:MAX_STARTS]
+
+    def after(self, moment: datetime, count: int = 1) -> list[datetime]:
+        """The first `count` starts after `moment`."""
+        with self._lock:
+            if self._every is not None:
+                index = bisect_right(self._every, moment)
+                return self._every[index : index + count]
+            if self._known and self._low <= moment <= self._high:
+                index = bisect_right(self._starts, moment)
+                found = self._starts[index : index + count]
+                if len(found) == count:
+                    return found
+        near = fast_forward(self.rule, self.text, moment)
+        return list(near.xafter(moment, count=count, inc=False))
+
+    def before(self, moment: datetime) -> datetime | None:
+        """The last start at or before `moment`."""
+        if self.first is None or moment < self.first:
+            return None
+        with self._lock:
+            if self._every is not None:
+                return self._every[bisect_right(self._every, moment) - 1]
+            if self._known and self._low <= moment <= self._high:
+                index = bisect_right(self._starts, moment)
+                if index:
+                    return self._starts[index - 1]
+        if fast_forward(self.rule, self.text, moment) is self.rule:  # MONTHLY, YEARLY, COUNT
+            found: datetime | None = self.rule.before(moment, inc=True)
+            return found
+        # A rule moved close to `moment` sees only what follows its new start: look back a
+        # week, then twice as far each time, down to the first start at worst.
+        reach = timedelta(weeks=1)
+        while True:
+            since = max(moment - reach, self.first)
+            found = fast_forward(self.rule, self.text, since).before(moment, inc=True)
+            if found is not None and found >= since:
+                return found
+            if since == self.first:
+                return self.first
+            reach *= 2
+
+    def _widen(self, low: datetime, high: datetime) -> None:
+        if self._known and low <= self._high and high >= self._low:  # overlapping: extend
+            head = self._expand(low, self._low) if low < self._low else []
+            tail = self._expand(self._high, high) if high > self._high else []
+            if len(head) < MAX_STARTS and len(tail) < MAX_STARTS:
+                starts = (
+                    [start for start in head if start < self._low]
+                    + self._starts
+                    + [start for start in tail if start > self._high]
+                )
+                if len(starts) <= 2 * MAX_STARTS:
+                    self._keep(starts, min(low, self._low), max(high, self._high))
+                    return
+        starts = self._expand(low, high)
+        if len(starts) == MAX_STARTS:  # the cap cut it short: known only to its last start
+            high = starts[-1]
+        self._keep(starts, low, high)
+
+    def _keep(self, starts: list[datetime], low: datetime, high: datetime) -> None:
+        _note_kept(len(starts) - len(self._starts))
+        self._starts, self._low, self._high, self._known = starts, low, high, True
+
+    def _expand(self, low: datetime, high: datetime) -> list[datetime]:
+        near = fast_forward(self.rule, self.text, low)
+        found = takewhile(lambda start: start <= high, near.xafter(low, inc=True))
+        return list(islice(found, MAX_STARTS))
+
+
+_NEVER = datetime.min.replace(tzinfo=None)  # noqa: DTZ901 (a naive wall-clock time, unused)
+
+
+def _note_kept(count: int) -> None:
+    """Count the starts kept; past MAX_KEPT_STARTS, forget every series but those in use."""
+    _kept[0] += count
+    if _kept[0] > MAX_KEPT_STARTS:
+        rule_series.cache_clear()
+        _kept[0] = 0
+
+
+@lru_cache(maxsize=512)
+def rule_series(text: str, start: datetime, zone: tzinfo) -> RuleSeries:
+    """The expansion of a window's (valid) rule, kept while the same rule is asked about."""
+    return RuleSeries(text, parse_rule(text, start, zone))
 
 
 def parse_rule_parts(text: str) -> dict[str, str]:

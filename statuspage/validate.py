@@ -17,7 +17,7 @@ from datetime import UTC, datetime, tzinfo
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -36,7 +36,7 @@ from statuspage.models import (
     read_time,
 )
 from statuspage.sources import Document, Loc, Sources
-from statuspage.times import TimeError, local_iso
+from statuspage.times import TimeError, local_iso, site_zone
 
 _ID = ID_PATTERN.strip("^$")
 _M = TypeVar("_M", bound=BaseModel)
@@ -133,9 +133,9 @@ def _context_for_events(
         return site.zone, set(site.component_ids)
     raw = config.data if config is not None and isinstance(config.data, dict) else {}
     zone: tzinfo = UTC
-    try:
-        zone = ZoneInfo(str(raw.get("timezone", "UTC")))
-    except (ZoneInfoNotFoundError, ValueError, OSError):
+    try:  # the same names as the model accepts: never the machine's own zone
+        zone = site_zone(str(raw.get("timezone", "UTC")))
+    except (TimeError, ZoneInfoNotFoundError, ValueError, OSError):
         pass
     components = raw.get("components")
     if not isinstance(components, list):

@@ -529,8 +529,8 @@ def test_time_zone_unknown_in_config(project: Project) -> None:
         """
     )
     assert project.problems() == [
-        "statuspage.yaml:3:11: timezone: unknown time zone 'Europe/Helsinky'; "
-        "use an IANA name such as Europe/Helsinki",
+        "statuspage.yaml:3:11: timezone: unknown time zone 'Europe/Helsinky' "
+        "(did you mean 'Europe/Helsinki'?)",
     ]
 
 

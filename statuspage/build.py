@@ -225,14 +225,26 @@ def _extra_files(root: Path, problems: list[Problem]) -> Iterator[tuple[str, Pat
                 continue
             if "\\" in entry.name:  # a folder separator to some hosts and to Windows
                 problems.append(_problem(place, "a name with a backslash cannot be published"))
-            elif entry.is_symlink() and not _inside(os.path.realpath(place), real_root):
-                problems.append(
-                    _problem(place, "a symbolic link out of the repository is not allowed")
-                )
+            elif entry.is_symlink() and (refused := _refused_link(place, real_root)):
+                problems.append(_problem(place, refused))
             elif entry.is_dir():  # through a link too
                 pending.append((path + "/", place, (*above, real)))
             else:
                 yield path, place
+
+
+def _refused_link(link: Path, real_root: str) -> str | None:
+    """Why a link under extra/ may not be followed: it leads out of the repository, to
+    the repository itself, or into a hidden folder of it (.git holds credentials)."""
+    real = os.path.realpath(link)
+    if not _inside(real, real_root):
+        return "a symbolic link out of the repository is not allowed"
+    if real == real_root:
+        return "a symbolic link to the whole repository is not allowed"
+    parts = Path(os.path.relpath(real, real_root)).parts
+    if any(part.startswith(".") for part in parts) and parts[0] != EXTRA_DIR:
+        return f"a symbolic link into the hidden {parts[0]}/ is not allowed"
+    return None
 
 
 def _inside(real: str, real_root: str) -> bool:

@@ -94,7 +94,8 @@ def _shown(output_dir: Path, target: Path) -> str:
     given = display_path(Path(output_dir))
     if Path(os.path.abspath(output_dir)) == target:
         return given
-    return f"{given} (a link to {display_path(target)})"
+    how = "a link to" if Path(output_dir).is_symlink() else "that is"  # a link above it
+    return f"{given} ({how} {display_path(target)})"
 
 
 #: File systems that hold no files of ours (the kernel's views of itself).

@@ -338,3 +338,17 @@ def test_any_other_refusal_of_the_machine_is_one_line_too(
     assert line.startswith("Error: incidents/"), line
     assert line.endswith(": Read-only file system"), line
     assert path.read_bytes() == before
+
+
+def test_a_linked_target_of_another_user_in_a_sticky_directory(shared: Path) -> None:
+    """As in /tmp: anyone may create files there, but only a directory's owner may move it."""
+    www = shared.parent / "www"
+    (www / "status").mkdir(parents=True)
+    www.chmod(0o1777)
+    (shared / "site").symlink_to(www / "status", target_is_directory=True)
+    line = plain_failure(build_as_nobody(shared, shared / "site"))
+    assert line == (
+        f"Error: refusing to build into site (a link to {www / 'status'}): {www / 'status'} "
+        f"belongs to another user and {www} is sticky, so it cannot be swapped"
+    )
+    assert sorted(p.name for p in www.iterdir()) == ["status"]

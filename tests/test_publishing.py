@@ -104,9 +104,17 @@ def test_what_is_not_a_file_in_the_repository_is_refused_at_its_path(
     os.mkfifo(extra / "pipe")
     (extra / "again").symlink_to(extra, target_is_directory=True)
     (extra / "gone").symlink_to(project.root / "nothing-here")
+    (project.root / ".git").mkdir()
+    (project.root / ".git" / "config").write_text("url = https://token@x/\n", encoding="utf-8")
+    (extra / "git").symlink_to(project.root / ".git", target_is_directory=True)
+    (extra / "config").symlink_to(project.root / ".git" / "config")
+    (extra / "everything").symlink_to(project.root, target_is_directory=True)
     lines = refused(runner)
     assert lines == [
         "extra/again:1:1: a link to a folder that contains it is not allowed",
+        "extra/config:1:1: a symbolic link into the hidden .git/ is not allowed",
+        "extra/everything:1:1: a symbolic link to the whole repository is not allowed",
+        "extra/git:1:1: a symbolic link into the hidden .git/ is not allowed",
         "extra/gone:1:1: cannot read file: No such file or directory",
         "extra/outside:1:1: a symbolic link out of the repository is not allowed",
         "extra/passwd:1:1: a symbolic link out of the repository is not allowed",
@@ -114,6 +122,7 @@ def test_what_is_not_a_file_in_the_repository_is_refused_at_its_path(
         "extra/zero:1:1: a symbolic link out of the repository is not allowed",
     ]
     assert not (project.root / "site").exists()
+    assert "hunter2" not in "\n".join(lines) and "token" not in "\n".join(lines)
 
 
 def test_a_device_in_the_repository_is_refused(project: Project, runner: CliRunner) -> None:

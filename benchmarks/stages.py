@@ -55,6 +55,7 @@ def run_stages(root: Path, output: Path) -> None:
         validated = stage("validate", lambda: validate_sources(sources))
         site, events = require_valid(validated)
         state = stage("state", lambda: compute_state(site, events, resolve_now(NOW, site.zone)))
+        stage("ahead", lambda: state.ahead)  # the states the script follows (issue 12)
         env = make_environment(root / "templates", site.language, site.zone)
         outputs = stage("render", lambda: render_site(state, env))
         outputs.update(stage("feeds", lambda: render_feeds(state)))

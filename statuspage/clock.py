@@ -24,7 +24,7 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from statuspage.state import SiteState
+from statuspage.state import Ahead, SiteState
 from statuspage.times import LAST_YEAR
 
 #: The parts rendered by a template of their own name (banner.html, active.html, windows.html).
@@ -43,12 +43,16 @@ class ClockParts:
         entries_of: Callable[[SiteState], Iterable[Any]],
     ) -> None:
         self.state = state
-        self.ahead = state.ahead
         self._context_of = context_of
         self._entries_of = entries_of
         self._contexts: dict[int, dict[str, Any]] = {}
         self._entries: dict[int, dict[str, Any]] = {}
         self._parts: dict[tuple[str, str], list[list[str]]] = {}
+
+    @property
+    def ahead(self) -> Ahead:
+        """The states ahead, computed when a page first asks (serve renders pages lazily)."""
+        return self.state.ahead
 
     def data(self, env: Environment, keys: Iterable[str], root: str) -> Markup:
         """The JSON a page carries for the script: its build, when it is stale, its parts."""

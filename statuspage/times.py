@@ -653,6 +653,17 @@ def starts_within(text: str, span: timedelta) -> int:
     return max(bound, 1)
 
 
+def series_bound(text: str, starts: datetime, span: timedelta) -> int:
+    """An upper bound on the windows of a rule that starts at `starts` in `span` of time,
+    also by its COUNT or UNTIL (give or take a day for UNTIL's zone)."""
+    bound = starts_within(text, span)
+    until = parse_rule_parts(text).get("UNTIL")
+    if until is not None:
+        ends = datetime.strptime(until[:8], "%Y%m%d").replace(tzinfo=UTC) + timedelta(days=2)
+        bound = min(bound, starts_within(text, max(ends - starts, _HOUR)))
+    return bound
+
+
 def check_overlap(text: str, length: timedelta) -> None:
     """Refuse a rule whose windows of `length` would run more than MAX_OVERLAP at once."""
     at_once = starts_within(text, length)

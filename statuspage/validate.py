@@ -13,7 +13,7 @@ import re
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
@@ -36,7 +36,8 @@ from statuspage.models import (
     read_time,
 )
 from statuspage.sources import Document, Loc, Sources
-from statuspage.times import TimeError, local_iso, site_zone
+from statuspage.state import NEXT_OCCURRENCES, UPCOMING
+from statuspage.times import TimeError, local_iso, series_bound, site_zone
 
 _ID = ID_PATTERN.strip("^$")
 _M = TypeVar("_M", bound=BaseModel)
@@ -81,7 +82,37 @@ def validate_sources(sources: Sources, memo: Memo | None = None) -> Validated:
         if event is not None:
             events.append(event)
             documents[event.id] = document
+    if site is not None:
+        problems.extend(_budget_problems(site, events, documents))
     return Validated(site, tuple(events), documents, tuple(sorted(problems)))
+
+
+#: The windows of repeating events that one state of the site may take in (the uptime
+#: bars' days, the 14 days ahead, and those still running from before), so that no site
+#: takes a build past minutes: 19 hourly windows with 90-day bars, or 475 daily ones.
+MAX_BUILD_STARTS = 50_000
+
+
+def _budget_problems(
+    site: SiteConfig, events: list[Event], documents: dict[str, Document]
+) -> Iterator[Problem]:
+    """Refuse the repeating window that takes the site past MAX_BUILD_STARTS (issue 25)."""
+    span = timedelta(days=site.uptime_days + 1) + UPCOMING
+    total = 0
+    for event in events:
+        if not isinstance(event, Window) or event.repeat is None:
+            continue
+        adds = series_bound(event.repeat, event.starts, span + event.length) + NEXT_OCCURRENCES
+        total += adds
+        if total > MAX_BUILD_STARTS:
+            yield documents[event.id].problem(
+                ("repeat",),
+                f"repeat: with this rule, the repeating windows of the site come to up to "
+                f"{total:,} in the {site.uptime_days} days of uptime bars and the "
+                f"{UPCOMING.days} days ahead, more than the {MAX_BUILD_STARTS:,} a build takes "
+                "in; repeat less often, or end the series that are over with UNTIL",
+            )
+            return
 
 
 _R = TypeVar("_R")
@@ -173,8 +204,11 @@ def _validate_event(
         if "type" not in data:
             problems.append(document.problem((), f"missing required field 'type' ({choices})"))
         else:
+            hint = _choice_hint(kind, list(EVENT_MODELS))
             problems.append(
-                document.problem(("type",), f"type: expected {choices}, got {describe_value(kind)}")
+                document.problem(
+                    ("type",), f"type: expected {choices}, got {describe_value(kind)}{hint}"
+                )
             )
         problems.extend(_raw_event_problems(document, zone, None))
         return None
@@ -250,7 +284,8 @@ def _problem(detail: ErrorDetails, loc: Loc, document: Document, model: type[Bas
 def _message(detail: ErrorDetails) -> str:
     kind, got, ctx = detail["type"], describe_value(detail["input"]), detail.get("ctx", {})
     messages = {
-        "literal_error": f"expected {ctx.get('expected')}, got {got}",
+        "literal_error": f"expected {ctx.get('expected')}, got {got}"
+        + _choice_hint(detail["input"], _QUOTED.findall(str(ctx.get("expected", "")))),
         "string_type": f"expected text, got {got}"
         + (" (put it in quotes)" if isinstance(detail["input"], int | float | bool) else ""),
         "int_type": f"expected a whole number, got {got}",
@@ -304,12 +339,20 @@ def _prefixed(loc: Loc, message: str) -> str:
 
 
 _HINT_CUTOFF = 0.6  # how close an unknown field must be to a known one for "did you mean"
+#: The choices in pydantic's "expected 'a', 'b' or 'c'".
+_QUOTED = re.compile(r"'([^']*)'")
 
 
 def _closest(name: str, choices: list[str]) -> str | None:
     """The choice `name` was probably meant to be, if one is close enough."""
     close = difflib.get_close_matches(name, choices, n=1, cutoff=_HINT_CUTOFF)
     return close[0] if close else None
+
+
+def _choice_hint(value: Any, choices: list[str]) -> str:
+    """ "; did you mean 'identified'?" for a value that is a typo of one of `choices`."""
+    close = _closest(value, choices) if isinstance(value, str) else None
+    return f"; did you mean '{close}'?" if close else ""
 
 
 def _hint(name: str, choices: list[str]) -> str:

@@ -9,12 +9,17 @@ never the user's `site/`. The config is re-read on every rebuild. A failed rebui
 prints its problems, keeps the last good build served and shows the problems on every
 page until they are fixed. Open pages reload themselves: HTML is served with a small
 script that listens on a server-sent-events endpoint; the site's files never contain it.
+
+It answers its operator only (issue 24): requests must name a host it is bound to, so
+that a web page open in the operator's browser cannot read the preview through DNS
+rebinding, and only the site's own files say that other origins may read them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import html
+import ipaddress
 import json
 import os
 import re
@@ -44,8 +49,25 @@ from statuspage.memory import fewer_collections
 from statuspage.sources import EVENT_DIR, TEMPLATE_DIR, display_path
 from statuspage.times import TimeError
 
-EVENTS_PATH = "/__statuspage/events"
-PROBLEMS_PATH = "/__statuspage/problems"
+#: Where serve's own endpoints live; no file of a site can be there (hidden names).
+INTERNAL_PREFIX = "/__statuspage/"
+EVENTS_PATH = INTERNAL_PREFIX + "events"
+PROBLEMS_PATH = INTERNAL_PREFIX + "problems"
+#: The names a request may give in its Host header, besides the --host it was started
+#: with (with any port): a page on another site that a DNS name of its own points at this
+#: machine (DNS rebinding) names that site instead and is refused.
+LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
+#: Addresses that mean "every interface": then any IP address of the machine may be asked
+#: for (an IP address is never a rebound name).
+WILDCARDS = frozenset({"", "0.0.0.0", "::"})
+#: A connection that sends nothing for this long is closed: each holds a thread.
+IDLE_TIMEOUT = 10.0
+#: Connections waiting to be accepted (the kernel may cap it: net.core.somaxconn). A
+#: browser opening many pages opens many at once, and a connect the queue cannot take
+#: waits a second for the kernel's retry; the queue costs nothing while empty.
+BACKLOG = 1024
+#: Refused host names printed, each once; past this many they are refused in silence.
+MAX_REFUSED_SHOWN = 10
 #: An editor's save is several file events; rebuild once they have been quiet this long.
 DEBOUNCE = 0.05
 #: ...but do not wait longer than this for a burst to end.
@@ -54,7 +76,7 @@ LONGEST_WAIT = 1.0
 MAX_FALLBACKS = 4
 #: The background check of a new site starts this long after it is served.
 CHECK_DELAY = 0.3
-#: A comment sent on the event stream this often, so dead clients are noticed.
+#: The background check waits for a new site this long at a time, then looks again.
 HEARTBEAT = 15.0
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -620,19 +642,108 @@ def problems_page(snapshot: Snapshot) -> bytes:
     return decorate_html(page.encode(), snapshot)
 
 
+def host_name(header: str) -> str | None:
+    """The name a Host header gives, lower case and without its port; None if malformed."""
+    value = header.strip().lower()
+    if value.startswith("["):  # an IPv6 address
+        end = value.find("]") + 1
+        if not end:
+            return None
+        name, rest = value[:end], value[end:]
+    else:
+        name, colon, port = value.partition(":")
+        rest = colon + port
+    port = rest[1:]
+    if rest and not (rest[0] == ":" and port.isascii() and port.isdigit() and len(port) <= 5):
+        return None
+    return name or None
+
+
+class HostCheck:
+    """Which Host names a server bound to `host` answers."""
+
+    def __init__(self, host: str) -> None:
+        bound = host.strip().lower()
+        self.any_address = bound in WILDCARDS
+        shown = f"[{bound}]" if ":" in bound else bound
+        self.names = frozenset({*LOCAL_NAMES, *([shown] if not self.any_address else [])})
+
+    def allows(self, header: str | None) -> bool:
+        """Whether a request with this Host header (None: none sent) is answered.
+
+        A request without one is, as no browser sends it: HTTP/1.0 clients, and tools.
+        """
+        if header is None:
+            return True
+        name = host_name(header)
+        if name is None:
+            return False
+        if name in self.names:
+            return True
+        return self.any_address and _is_address(name)
+
+    def refusal(self) -> bytes:
+        names = [name for name in LOCAL_NAMES if name in self.names]
+        names += sorted(self.names - set(LOCAL_NAMES))
+        also = " or an IP address of this machine" if self.any_address else ""
+        return (
+            "Misdirected request: this statuspage preview answers only requests for "
+            f"{', '.join(names)}{also} (start it with --host NAME to answer NAME).\n"
+        ).encode()
+
+
+def _is_address(name: str) -> bool:
+    bracketed = name.startswith("[")
+    try:
+        address = ipaddress.ip_address(name[1:-1] if bracketed else name)
+    except ValueError:
+        return False
+    return bracketed == (address.version == 6)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = BACKLOG
 
-    def __init__(self, address: tuple[str, int], live: LiveSite, echo: Echo) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        live: LiveSite,
+        echo: Echo,
+        *,
+        idle_timeout: float = IDLE_TIMEOUT,
+    ) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.live = live
         self.echo = echo
+        self.hosts = HostCheck(address[0])
+        #: Seconds a connection may stay silent; the event stream speaks more often.
+        self.idle_timeout = idle_timeout
+        self.heartbeat = idle_timeout / 2
+        self._refused: set[str] = set()
+        self._refused_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def note_refused(self, header: str) -> None:
+        """Say once per name that a request for it was refused, so a user asking by a name
+        the server does not answer learns why."""
+        with self._refused_lock:
+            if header in self._refused or len(self._refused) >= MAX_REFUSED_SHOWN:
+                return
+            self._refused.add(header)
+        self.echo(
+            f"Refused a request for host {header[:100]!r}: not a name this server answers "
+            "(give it with --host to answer it)."
+        )
 
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = f"statuspage/{__version__}"
     server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)  # reads and writes alike
 
     def do_GET(self) -> None:
         self._answer(with_body=True)
@@ -644,18 +755,39 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: one line per rebuild is what the terminal is for (MkDocs)."""
 
     def _answer(self, *, with_body: bool, again: bool = True) -> None:
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        # A client gone or silent too long: nothing to say to it (TimeoutError, raised by
+        # the socket's timeout, is what the base class closes the connection on).
+        with contextlib.suppress(ConnectionError):
+            hosts = self.headers.get_all("Host") or []
+            if len(hosts) > 1 or not self.server.hosts.allows(hosts[0] if hosts else None):
+                self._refuse(", ".join(hosts), with_body)
+                return
             path = self.path.split("?", 1)[0].split("#", 1)[0]
             snapshot = self.server.live.snapshot
-            if path == EVENTS_PATH:
-                self._stream_events(with_body)
-            elif path == PROBLEMS_PATH:
-                self._send(HTTPStatus.OK, CONTENT_TYPES[".json"], snapshot.to_json(), with_body)
+            if path.startswith(INTERNAL_PREFIX):
+                self._internal(path, snapshot, with_body)
             elif snapshot.site is None:
                 page = problems_page(snapshot)
                 self._send(HTTPStatus.SERVICE_UNAVAILABLE, CONTENT_TYPES[".html"], page, with_body)
             else:
                 self._send_file(snapshot, snapshot.site, path, with_body, again)
+
+    def _refuse(self, host: str, with_body: bool) -> None:
+        """421 Misdirected Request: a Host this server does not answer (DNS rebinding)."""
+        self.server.note_refused(host)
+        body = self.server.hosts.refusal()
+        self.close_connection = True
+        self._send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain; charset=utf-8", body, with_body)
+
+    def _internal(self, path: str, snapshot: Snapshot, with_body: bool) -> None:
+        """serve's own endpoints: for its pages only, so no other origin may read them."""
+        if path == EVENTS_PATH:
+            self._stream_events(with_body)
+        elif path == PROBLEMS_PATH:
+            self._send(HTTPStatus.OK, CONTENT_TYPES[".json"], snapshot.to_json(), with_body)
+        else:
+            body = b"Not found\n"
+            self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", body, with_body)
 
     def _send_file(
         self, snapshot: Snapshot, site: Site, path: str, with_body: bool, again: bool
@@ -674,45 +806,65 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain", b"", with_body)
             return
         if isinstance(found, Redirect):
-            self._send(HTTPStatus.MOVED_PERMANENTLY, "text/plain", b"", with_body, found.location)
+            moved = HTTPStatus.MOVED_PERMANENTLY
+            self._send(moved, "text/plain", b"", with_body, found.location, public=True)
             return
         if found is None:  # no 404.html
-            self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"Not found\n", with_body)
+            body = b"Not found\n"
+            self._send(
+                HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", body, with_body, public=True
+            )
             return
         name, body = found
+        # The site's own files, as a static host serves them: other origins may read them
+        # (SPEC "Commands"), but not a page that carries the problems of a failed rebuild.
+        public = True
         if name.endswith(".html"):
             body = decorate_html(body, snapshot)
-        self._send(status, content_type(name), body, with_body)
+            public = not snapshot.problems
+        self._send(status, content_type(name), body, with_body, public=public)
 
     def _send(
-        self, status: HTTPStatus, kind: str, body: bytes, with_body: bool, location: str = ""
+        self,
+        status: HTTPStatus,
+        kind: str,
+        body: bytes,
+        with_body: bool,
+        location: str = "",
+        *,
+        public: bool = False,
     ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         if location:
             self.send_header("Location", location)
-        self._common_headers()
+        self._common_headers(public)
         if with_body:
             self.wfile.write(body)
 
-    def _common_headers(self) -> None:
-        # Like the static hosts: widgets on other origins may read the site (SPEC "Commands").
-        self.send_header("Access-Control-Allow-Origin", "*")
+    def _common_headers(self, public: bool) -> None:
+        if public:  # like the static hosts: widgets on other origins may read the site
+            self.send_header("Access-Control-Allow-Origin", "*")
+        else:  # not even embedded by a page of another origin
+            self.send_header("Cross-Origin-Resource-Policy", "same-origin")
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
 
     def _stream_events(self, with_body: bool) -> None:
-        """Send the current build at once, then one event per rebuild, and heartbeats."""
+        """Send the current build at once, then one event per rebuild, and a comment
+        whenever nothing else was sent for half the idle timeout."""
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-        self._common_headers()
+        self._common_headers(public=False)
         if not with_body:
             return
         self.wfile.write(b"retry: 1000\n\n")
+        self.wfile.flush()
         seen = -1
-        while (snapshot := self.server.live.wait_after(seen, HEARTBEAT)) is not None:
+        heartbeat = self.server.heartbeat
+        while (snapshot := self.server.live.wait_after(seen, heartbeat)) is not None:
             if snapshot.generation == seen:
                 self.wfile.write(b": heartbeat\n\n")
             else:
@@ -768,6 +920,11 @@ def _run(
     checker.start()
     cleanup.callback(checker.stop)
     echo(f"Serving on {_url(server)}")
+    if not _is_loopback(host):
+        echo(
+            "Anyone who can reach this address can read the preview, drafts and problems "
+            "included; serve binds 127.0.0.1 unless given --host."
+        )
     echo(
         f"Watching {display_path(sources.config)}, {EVENT_DIR}/ and {TEMPLATE_DIR}/; Ctrl-C stops."
     )
@@ -791,6 +948,15 @@ def _start_watching(sources: SourcePaths, poke: Callable[[Iterable[Path]], None]
         where = display_path(sources.config.parent)
         raise StatusPageError(f"cannot watch {where}: {error.strerror or error}") from None
     return watcher
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip()).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any address
 
 
 def _url(server: _Server) -> str:

@@ -6,6 +6,7 @@ Every wait is bounded and every server is stopped in a `finally` (issue 5).
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import http.client
 import json
@@ -19,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,10 +75,12 @@ class Response:
 class Server:
     """`statuspage serve --port 0` in a subprocess; a thread collects what it prints."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, host: str = "127.0.0.1") -> None:
         env = {name: value for name, value in os.environ.items() if name != "STATUSPAGE_NOW"}
+        self.host = host
+        command = ["serve", "--host", host, "--port", "0", "--now", NOW]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "statuspage", "serve", "--port", "0", "--now", NOW],
+            [sys.executable, "-m", "statuspage", *command],
             cwd=root,
             env=env,
             stdout=subprocess.PIPE,
@@ -92,7 +96,8 @@ class Server:
         self.port = 0
 
     def start(self) -> Server:
-        serving = self.wait_for_line(lambda line: line.startswith("Serving on http://127.0.0.1:"))
+        shown = f"http://{self.host}:"
+        serving = self.wait_for_line(lambda line: line.startswith(f"Serving on {shown}"))
         self.port = int(serving.rstrip("/").rsplit(":", 1)[1])
         return self
 
@@ -117,14 +122,10 @@ class Server:
             pytest.fail("not printed in time; the output was:\n" + "\n".join(self.lines))
         return found[0]
 
-    def request(self, path: str, method: str = "GET") -> Response:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=WAIT)
-        try:
-            connection.request(method, path)
-            response = connection.getresponse()
-            return Response(response.status, response.headers, response.read())
-        finally:
-            connection.close()
+    def request(
+        self, path: str, method: str = "GET", headers: dict[str, str] | None = None
+    ) -> Response:
+        return fetch(self.port, path, method, headers)
 
     def poll(self, path: str, done: Callable[[Response], bool], within: float = WAIT) -> Response:
         """Request `path` until the response is `done`, for at most `within` seconds."""
@@ -157,9 +158,22 @@ class Server:
             return "\n".join(self.lines)
 
 
+def fetch(
+    port: int, path: str, method: str = "GET", headers: dict[str, str] | None = None
+) -> Response:
+    """One request to 127.0.0.1:`port` (with `headers`, such as another Host)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
+    try:
+        connection.request(method, path, headers=headers or {})
+        response = connection.getresponse()
+        return Response(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
 @contextlib.contextmanager
-def running(root: Path) -> Iterator[Server]:
-    server = Server(root)
+def running(root: Path, host: str = "127.0.0.1") -> Iterator[Server]:
+    server = Server(root, host)
     try:
         yield server.start()
     finally:
@@ -179,6 +193,8 @@ class EventStream:
         self._stream = self._socket.makefile("rb")
         self.head = self._read_head()
         self.events: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        #: The comments (keep-alives) read so far.
+        self.comments = 0
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -196,6 +212,8 @@ class EventStream:
                     kind = line.removeprefix("event: ").strip()
                 elif line.startswith("data: "):
                     data += line.removeprefix("data: ").strip()
+                elif line.startswith(":"):
+                    self.comments += 1
                 elif line == "\n" and data:
                     self.events.put((kind, json.loads(data)))
                     kind, data = "message", ""
@@ -507,7 +525,8 @@ def test_serve_watches_incidents_deleted_and_made_again(server: Server, project:
         before = len(server.lines)
         server.wait_for_line(lambda line: line.startswith("Built"), after=before)
         project.write_event(EVENT_ID, INCIDENT.format(title=f"Email is down again {attempt}"))
-        server.poll("/", lambda response, n=attempt: f"Email is down again {n}" in response.text)
+        wanted = f"Email is down again {attempt}"
+        server.poll("/", functools.partial(_shows, wanted))
         project.write_event(EVENT_ID, INCIDENT.format(title="Email is down"))
 
 
@@ -546,6 +565,237 @@ def test_serve_reports_a_port_in_use(project: Project) -> None:
         )
     assert result.returncode == 1
     assert f"Error: cannot listen on 127.0.0.1:{port}: " in result.stderr
+
+
+# --- for the operator only (issue 24) ----------------------------------------------------
+
+REFUSAL = (
+    "Misdirected request: this statuspage preview answers only requests for localhost, "
+    "127.0.0.1, [::1] (start it with --host NAME to answer NAME).\n"
+)
+FOREIGN_HOSTS = [
+    "evil.example",
+    "evil.example:{port}",
+    "localhost.evil.example:{port}",
+    "127.0.0.1.nip.io:{port}",
+    "[::1].evil.example",
+    "localhost:http",
+    "localhost:{port}:{port}",
+    "[::1",
+    "",
+]
+OWN_HOSTS = [
+    "localhost",
+    "localhost:{port}",
+    "LocalHost:{port}",
+    "127.0.0.1",
+    "127.0.0.1:{port}",
+    "[::1]:{port}",
+    "localhost:9000",  # through `ssh -L 9000:localhost:PORT`
+]
+SITE_PATHS = ["/", f"/incidents/{EVENT_ID}/", "/feed.atom", "/api/v2/summary.json", "/badge.svg"]
+INTERNAL_PATHS = [PROBLEMS_PATH, EVENTS_PATH, "/__statuspage/", "/__statuspage/nothing"]
+
+
+def test_serve_refuses_a_host_it_is_not_bound_to(server: Server) -> None:
+    """A page on another site reaching the preview through a name of its own (DNS
+    rebinding) gets neither the site nor serve's endpoints: 421, and a short plain text."""
+    for template in FOREIGN_HOSTS:
+        host = template.format(port=server.port)
+        for path in [*SITE_PATHS, *INTERNAL_PATHS]:
+            for method in ["GET", "HEAD"]:
+                response = server.request(path, method, {"Host": host})
+                assert response.status == 421, (host, path, method)
+                assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+                assert response.body == (REFUSAL.encode() if method == "GET" else b"")
+                assert "Access-Control-Allow-Origin" not in response.headers
+    printed = server.wait_for_line(lambda line: "evil.example'" in line)
+    assert printed == (
+        "Refused a request for host 'evil.example': not a name this server answers "
+        "(give it with --host to answer it)."
+    )
+    assert sum("'evil.example'" in line for line in server.lines) == 1  # once per name
+
+
+def test_serve_refuses_two_host_headers(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) as client:
+        client.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n\r\n")
+        answer = client.makefile("rb").read()
+    assert answer.startswith(b"HTTP/1.0 421 Misdirected Request\r\n")
+    assert answer.endswith(REFUSAL.encode())
+
+
+def test_serve_answers_the_names_it_is_bound_to(server: Server) -> None:
+    for template in OWN_HOSTS:
+        host = template.format(port=server.port)
+        response = server.request("/", headers={"Host": host})
+        assert response.status == 200, host
+        assert "Email is down" in response.text
+    # No Host at all: HTTP/1.0 tools; no browser sends such a request.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) as client:
+        client.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        assert client.makefile("rb").readline() == b"HTTP/1.0 200 OK\r\n"
+
+
+def test_serve_answers_the_host_it_was_given(project: Project) -> None:
+    project.write_event(EVENT_ID, INCIDENT.format(title="Email is down"))
+    with running(project.root, host="127.0.0.2") as server:
+        connection = http.client.HTTPConnection("127.0.0.2", server.port, timeout=WAIT)
+        try:
+            connection.request("GET", "/")  # Host: 127.0.0.2:PORT
+            assert connection.getresponse().status == 200
+        finally:
+            connection.close()
+        for host, status in [("localhost", 200), ("127.0.0.3", 421), ("evil.example", 421)]:
+            connection = http.client.HTTPConnection("127.0.0.2", server.port, timeout=WAIT)
+            try:
+                connection.request("GET", "/", headers={"Host": host})
+                response = connection.getresponse()
+                assert response.status == status, host
+            finally:
+                connection.close()
+        assert response.read().decode() == (
+            "Misdirected request: this statuspage preview answers only requests for "
+            "localhost, 127.0.0.1, [::1], 127.0.0.2 (start it with --host NAME to answer NAME).\n"
+        )
+        assert not any(line.startswith("Anyone who can reach") for line in server.lines)
+
+
+def test_serve_on_every_interface_answers_its_addresses_and_says_who_can_read(
+    project: Project,
+) -> None:
+    """--host 0.0.0.0 shares the preview: any IP address of the machine may be asked for
+    (an address is never a rebound name), and the terminal says the preview is open."""
+    project.write_event(EVENT_ID, INCIDENT.format(title="Email is down"))
+    with running(project.root, host="0.0.0.0") as server:
+        warning = server.wait_for_line(lambda line: line.startswith("Anyone"))
+        assert warning == (
+            "Anyone who can reach this address can read the preview, drafts and problems "
+            "included; serve binds 127.0.0.1 unless given --host."
+        )
+        for host in ["192.0.2.7:8000", "[2001:db8::7]:8000", "10.0.0.5", "localhost"]:
+            assert server.request("/", headers={"Host": host}).status == 200, host
+        for host in ["evil.example", "192.0.2.7.nip.io", "[192.0.2.7]", "2001:db8::7"]:
+            refused = server.request("/", headers={"Host": host})
+            assert refused.status == 421, host
+        assert refused.text == (
+            "Misdirected request: this statuspage preview answers only requests for "
+            "localhost, 127.0.0.1, [::1] or an IP address of this machine "
+            "(start it with --host NAME to answer NAME).\n"
+        )
+
+
+def test_only_the_sites_files_may_be_read_by_other_origins(
+    server: Server, project: Project
+) -> None:
+    origin = {"Origin": "https://widget.example"}
+    for path in [*SITE_PATHS, "/static/style.css", "/no-such-page/", f"/incidents/{EVENT_ID}"]:
+        for method in ["GET", "HEAD"]:
+            response = server.request(path, method, origin)
+            assert response.status in (200, 301, 404), path
+            assert response.headers["Access-Control-Allow-Origin"] == "*", (path, method)
+    for path in INTERNAL_PATHS:
+        response = server.request(path, "HEAD", origin)
+        assert response.status in (200, 404), path
+        assert "Access-Control-Allow-Origin" not in response.headers, path
+        assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin", path
+    stream = EventStream(server.port)
+    try:
+        assert not any(line.lower().startswith("access-control") for line in stream.head)
+    finally:
+        stream.close()
+    # A page that shows the problems of a failed rebuild is serve's, not the site's.
+    project.write_event(EVENT_ID, BROKEN_YAML)
+    page = server.poll("/", lambda response: "statuspage-serve-problems" in response.text)
+    assert "Access-Control-Allow-Origin" not in page.headers
+    assert server.request("/api/v2/summary.json").headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_problems_page_may_not_be_read_by_other_origins(project: Project) -> None:
+    project.write_event(EVENT_ID, BROKEN_YAML)
+    with running(project.root) as server:
+        page = server.request("/", headers={"Origin": "https://widget.example"})
+        assert page.status == 503
+        assert "Access-Control-Allow-Origin" not in page.headers
+
+
+def test_serve_takes_many_parallel_connections_at_once(server: Server) -> None:
+    """A browser opening many pages at once: every connect is taken at once (with a
+    backlog of 5, a fifth of 150 waited a second for the kernel's retry)."""
+    count = 150
+    start = threading.Barrier(count)
+
+    def fetch_style(_: int) -> tuple[float, bytes]:
+        start.wait(WAIT)
+        began = time.monotonic()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) as client:
+            connected = time.monotonic() - began
+            client.sendall(b"GET /static/style.css HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            status = client.makefile("rb").readline()
+        return connected, status
+
+    with ThreadPoolExecutor(count) as pool:
+        results = list(pool.map(fetch_style, range(count)))
+    assert {status for _, status in results} == {b"HTTP/1.0 200 OK\r\n"}
+    slowest = max(connected for connected, _ in results)
+    assert slowest < 0.9, f"a connect took {slowest:.2f} s"
+
+
+@contextlib.contextmanager
+def serving_in_process(
+    project: Project, idle_timeout: float
+) -> Iterator[tuple[_Server, LiveSite, list[str]]]:
+    """The server of `statuspage serve` in this process, with a short idle timeout."""
+    project.write_event(EVENT_ID, INCIDENT.format(title="Email is down"))
+    sources = Project_(project.config_path)
+    live, lines = LiveSite(), list[str]()
+    live.publish(sources.refresh(datetime.fromisoformat(NOW)))
+    server = _Server(("127.0.0.1", 0), live, lines.append, idle_timeout=idle_timeout)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server, live, lines
+    finally:
+        live.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_idle_connection_is_closed_after_the_timeout(project: Project) -> None:
+    with serving_in_process(project, idle_timeout=0.3) as (server, _, lines):
+        port = server.server_address[1]
+        silent = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+        slow = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+        try:
+            began = time.monotonic()
+            slow.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")  # never ends its head
+            assert fetch(port, "/").status == 200  # others are answered meanwhile
+            assert silent.recv(1) == b""  # closed by the server, without a word
+            assert slow.recv(1) == b""
+            assert 0.25 < time.monotonic() - began < WAIT
+        finally:
+            silent.close()
+            slow.close()
+        assert lines == []  # nothing printed: a silent client is no problem of the site's
+
+
+def test_the_event_stream_keeps_going_past_the_idle_timeout(project: Project) -> None:
+    """The stream sends a comment twice per idle timeout, so an open page keeps its
+    connection however long it stays open, and still hears of the next build."""
+    with serving_in_process(project, idle_timeout=0.3) as (server, live, _):
+        stream = EventStream(server.server_address[1])
+        try:
+            kind, first = stream.next()
+            assert (kind, first["generation"]) == ("build", 1)
+            time.sleep(1.2)  # four idle timeouts
+            assert stream.comments >= 4
+            site = live.snapshot.site
+            assert site is not None
+            live.publish(site)
+            kind, second = stream.next()
+            assert (kind, second["generation"]) == ("build", 2)
+        finally:
+            stream.close()
 
 
 # --- in process: the pieces the server is made of ---------------------------------------
@@ -642,6 +892,10 @@ def test_a_failed_rebuild_keeps_the_site_shown_which_is_still_checked(tmp_path: 
         assert any("'nope' is undefined" in line for line in lines)
     finally:
         checker.stop()
+
+
+def _shows(text: str, response: Response) -> bool:
+    return text in response.text
 
 
 def _wait(done: Callable[[], bool]) -> None:

@@ -7,7 +7,7 @@ Templates get the computed state, never raw YAML (the README lists the context).
 
 from __future__ import annotations
 
-import itertools
+import io
 import os
 import re
 import traceback
@@ -15,28 +15,54 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from operator import attrgetter
-from pathlib import Path
+from pathlib import Path, PurePath
+from types import (
+    AsyncGeneratorType,
+    BuiltinMethodType,
+    CodeType,
+    CoroutineType,
+    FrameType,
+    FunctionType,
+    GeneratorType,
+    MethodType,
+    ModuleType,
+    TracebackType,
+)
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from jinja2 import (
+    BaseLoader,
     ChoiceLoader,
     Environment,
-    FileSystemLoader,
-    PackageLoader,
     PrefixLoader,
     StrictUndefined,
+    Template,
     TemplateError,
+    TemplateNotFound,
+    Undefined,
     pass_eval_context,
 )
+from jinja2.exceptions import SecurityError
+from jinja2.filters import FILTERS
+from jinja2.loaders import split_template_path
 from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from statuspage import __version__
 from statuspage.clock import TEMPLATE_PARTS, ClockParts
-from statuspage.errors import StatusPageError
+from statuspage.errors import Problem, StatusPageError
 from statuspage.i18n import LABELS, N_, RTL, Formatter, translations
 from statuspage.markdown import render_markdown
+from statuspage.sources import (
+    THEME_DIR,
+    RefusedSourceError,
+    SourceFolder,
+    display_path,
+    why_unreadable,
+)
 from statuspage.state import IncidentState, SiteState, WindowState
 from statuspage.times import midnight
 
@@ -87,17 +113,229 @@ class EventEntry:
         return f"EventEntry({self.kind} {self.id!r}, {self.start.isoformat()})"
 
 
+class TemplateSourceError(TemplateError):
+    """A template file that was not read (a link out of templates/, a FIFO, too large, not
+    UTF-8): its problem, at its path."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+#: The text of every template file the loader read, by its file name: errors are placed
+#: in it (the file on disk may have changed since, or be one not to open again).
+_TEMPLATE_SOURCES: dict[str, str] = {}
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as Jinja counts lines
+
+
+class _SourceLoader(BaseLoader):
+    """Templates from folders, first to last, each file opened as sources.py opens every
+    source file: resolved and confined to the repository's templates/ or the built-in
+    theme, whatever links lead there (issue 19), a regular file, at most 2 MB (issue 22).
+
+    A name that exists in a folder but cannot be read there fails; it never falls back
+    to the next folder's template of the same name.
+    """
+
+    def __init__(self, folders: Sequence[SourceFolder]) -> None:
+        self._folders = tuple(folders)
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, None]:
+        pieces = split_template_path(template)  # no "..": TemplateNotFound
+        for folder in self._folders:
+            candidate = os.path.join(folder.path, *pieces)
+            if not os.path.lexists(candidate):
+                continue
+            text = _read_template(folder, candidate)
+            _TEMPLATE_SOURCES[candidate] = text
+            return text, candidate, None  # None: never stale (the build's one moment)
+        raise TemplateNotFound(template)
+
+
+def _read_template(folder: SourceFolder, path: str) -> str:
+    shown = display_path(Path(path))
+    try:
+        raw, _ = folder.read(path, THEME_DIR)
+        return raw.decode("utf-8")
+    except RefusedSourceError as error:
+        problem = Problem(shown, 1, 1, error.message)
+    except OSError as error:
+        problem = Problem(shown, 1, 1, why_unreadable(error, os.path.islink(path)))
+    except UnicodeDecodeError as error:
+        before = raw[: error.start].decode("utf-8")
+        lines = _LINE_BREAK.split(before)
+        problem = Problem(shown, len(lines), len(lines[-1]) + 1, "the file is not valid UTF-8")
+    raise TemplateSourceError(problem) from None
+
+
+# What no value a template holds may be, however it got there (issue 19): the ways out to
+# modules, classes, files and paths, and Jinja's own machinery (the environment, its
+# loader, a context, a compiled template), from which the rest of the process is reached.
+_UNREACHABLE: tuple[type, ...] = (
+    ModuleType,
+    type,
+    PurePath,
+    io.IOBase,
+    os.DirEntry,
+    Environment,
+    BaseLoader,
+    Template,
+    Context,
+    EvalContext,
+    CodeType,
+    FrameType,
+    TracebackType,
+)
+_METHOD_TYPES = (MethodType, BuiltinMethodType)
+# What Jinja's sandbox checks attribute names of (jinja2.sandbox.is_internal_attribute).
+_INTERNAL_OWNERS = (
+    FunctionType,
+    MethodType,
+    type,
+    CodeType,
+    TracebackType,
+    FrameType,
+    GeneratorType,
+    CoroutineType,
+    AsyncGeneratorType,
+)
+#: Per type, whether an attribute of a value of it, or a value of it, needs no more than
+#: its name checked: the fast path of _Sandbox.getattr (the full checks cost a third more
+#: render time at 10,000 events). Types only: the answer never depends on the value.
+_PLAIN_OWNERS: dict[type, bool] = {}
+_PLAIN_VALUES: dict[type, bool] = {}
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, stricter: besides attributes starting with "_", the internals of
+    functions, frames and generators, and str.format's fields (Jinja's own rules), no
+    attribute may give a template a module, a class, a path, a file or Jinja's machinery,
+    nor a class method through an instance (`now.now()` would read the clock); no class
+    may be called; and an attribute refused fails the render at once, where Jinja would
+    give an undefined value that `is defined` could test quietly.
+
+    (Not the immutable sandbox: the theme collects with `{% do list.append(...) %}`; a
+    template changing the state it is given only changes its own site.)
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # SandboxedEnvironment.getattr, with a fast path for the attributes nearly all
+        # are: a name without "_", of an object that is not a function, class, frame or
+        # generator, giving a value that is not a method (str.format) nor unreachable.
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
+        owner, kind = type(obj), type(value)
+        plain_owner = _PLAIN_OWNERS.get(owner)
+        if plain_owner is None:
+            plain_owner = _PLAIN_OWNERS[owner] = not issubclass(owner, _INTERNAL_OWNERS)
+        plain_value = _PLAIN_VALUES.get(kind)
+        if plain_value is None:
+            plain_value = _PLAIN_VALUES[kind] = not issubclass(
+                kind, (*_UNREACHABLE, *_METHOD_TYPES)
+            )
+        if plain_owner and plain_value and not attribute.startswith("_"):
+            return value
+        wrapped = self.wrap_str_format(value)
+        if wrapped is not None:
+            return wrapped
+        if self.is_safe_attribute(obj, attribute, value):
+            return value
+        return self.unsafe_undefined(obj, attribute)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(value, _UNREACHABLE):
+            return False
+        if type(value) in _METHOD_TYPES and isinstance(value.__self__, type):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        return not isinstance(obj, type) and super().is_safe_callable(obj)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Undefined):  # `nope.__init__`: say that `nope` is undefined
+            obj._fail_with_undefined_error()
+        raise SecurityError(
+            f"access to attribute {attribute!r} of a {type(obj).__name__!r} object is "
+            "not allowed in templates"
+        )
+
+
+#: Jinja's filters that a template may use: those the theme uses and the plain ones for
+#: text and lists. Left out: `attr` (an attribute by a computed name), `format` and
+#: `pprint` (which format any object), `random` (builds are reproducible), `safe` and
+#: `forceescape` (source text stays escaped), and `xmlattr`, `urlize`, `wordwrap`,
+#: `filesizeformat`, which nothing needs.
+THEME_FILTERS = (
+    "abs",
+    "batch",
+    "capitalize",
+    "center",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "e",
+    "escape",
+    "first",
+    "float",
+    "groupby",
+    "indent",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "select",
+    "selectattr",
+    "slice",
+    "sort",
+    "string",
+    "striptags",
+    "sum",
+    "title",
+    "tojson",
+    "trim",
+    "truncate",
+    "unique",
+    "upper",
+    "urlencode",
+    "wordcount",
+)
+
+
 def make_environment(
     user_templates: Path | None, site_language: str, site_zone: Any
 ) -> Environment:
-    """A Jinja environment: the user's templates/ first, then the built-in theme."""
-    builtin = PackageLoader("statuspage", "theme")
-    loaders: list[Any] = []
-    if user_templates is not None and user_templates.is_dir():
-        loaders.append(FileSystemLoader(user_templates))
-    loaders += [builtin, PrefixLoader({"!builtin": builtin})]
-    env = Environment(
-        loader=ChoiceLoader(loaders),
+    """A sandboxed Jinja environment: the user's templates/ first, then the built-in theme.
+
+    Templates get only the globals and filters set here: none of Jinja's own globals
+    (`range`, `dict`, `lipsum`, `cycler`, `joiner`, `namespace`), the gettext functions,
+    and what the theme needs (SECURITY.md, "Templates").
+    """
+    theme = SourceFolder.of(Path(THEME_DIR).parent, os.path.basename(THEME_DIR))
+    folders = [theme]
+    if user_templates is not None and os.path.lexists(user_templates):
+        folders.insert(0, SourceFolder.of(user_templates.parent, user_templates.name))
+    env = _Sandbox(
+        loader=ChoiceLoader(
+            [_SourceLoader(folders), PrefixLoader({"!builtin": _SourceLoader([theme])})]
+        ),
         autoescape=True,
         undefined=StrictUndefined,
         auto_reload=False,
@@ -106,6 +344,8 @@ def make_environment(
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
     )
+    env.globals.clear()
+    env.filters = {name: FILTERS[name] for name in THEME_FILTERS}
     catalog = translations(site_language)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     env.globals["_"] = _newstyle_gettext(catalog.gettext)
@@ -265,8 +505,11 @@ class Snippets:
         return Markup(f"{self.when(occurrence.start)} \N{EN DASH} {self.when(occurrence.end)}")
 
     def event_link(self, entry: EventEntry, root: str) -> Markup:
+        # <bdi>: a title's own right-to-left text, and its (balanced) bidi controls, stay
+        # inside it and never reorder what the list puts after it (issue 19).
         return Markup(
-            f'<a href="{escape(root)}incidents/{escape(entry.id)}/">{escape(entry.title)}</a>'
+            f'<a href="{escape(root)}incidents/{escape(entry.id)}/">'
+            f"<bdi>{escape(entry.title)}</bdi></a>"
         )
 
     def event_list(self, entries: Iterable[EventEntry], root: str, dated: bool = True) -> Markup:
@@ -449,14 +692,17 @@ def _render(env: Environment, name: str, context: dict[str, Any]) -> bytes:
 
 
 def _describe_template_error(error: TemplateError, name: str) -> str:
-    """'templates/index.html:12: 'sate' is undefined', from Jinja's rewritten traceback."""
+    """'templates/index.html:12:5: template error: 'sate' is undefined', from Jinja's
+    rewritten traceback; a template refused unread says why at its path."""
+    if isinstance(error, TemplateSourceError):
+        return str(error.problem)
     filename = getattr(error, "filename", None) or getattr(error, "name", None)
     line = getattr(error, "lineno", None)
-    if line is None:
+    if line is None:  # a runtime error (a SecurityError too): the template's last frame
         frames = [
             frame
             for frame in traceback.extract_tb(error.__traceback__)
-            if frame.filename.endswith((".html", ".css", ".xml", ".txt"))
+            if frame.filename in _TEMPLATE_SOURCES
         ]
         if frames:
             filename, line = frames[-1].filename, frames[-1].lineno
@@ -472,7 +718,7 @@ def _column(filename: str | None, line: int, message: str) -> int:
     """Where on its line a template error is: at the first name or token the message
     quotes ('nope' is undefined, unexpected '}'), else where the line's text begins.
     (Jinja tells the line only.)"""
-    text = _line(filename, line) if filename and os.path.isabs(filename) else ""
+    text = _line(filename, line) if filename else ""
     for token in re.findall(r"'([^'\n]+)'", message):
         pattern = rf"\b{re.escape(token)}\b" if token.isidentifier() else re.escape(token)
         found = re.search(pattern, text)
@@ -482,12 +728,9 @@ def _column(filename: str | None, line: int, message: str) -> int:
 
 
 def _line(filename: str, number: int) -> str:
-    """Line `number` of a file as it is now (linecache's copy may be of an older one)."""
-    try:
-        with open(filename, encoding="utf-8", errors="replace") as lines:
-            return next(itertools.islice(lines, number - 1, None), "")
-    except OSError:
-        return ""
+    """Line `number` of a template as the loader read it ("" for a file it did not)."""
+    lines = _LINE_BREAK.split(_TEMPLATE_SOURCES.get(filename, ""))
+    return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 # --- what lists show -------------------------------------------------------------------------

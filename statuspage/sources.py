@@ -7,10 +7,12 @@ semantic one, is reported at its place (SPEC "Bad input").
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 import re
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -136,72 +138,304 @@ def load_sources(config_path: Path, cache: DocumentCache | None = None) -> Sourc
     """Read the config and every event file beside it; collect problems instead of stopping.
 
     Without a `cache`, unchanged files are taken from the parse cache (statuspage/cache.py).
+    Every file is opened as `open_source` opens it, and only where `SourceFolder` allows.
     """
     from statuspage.cache import ParseCache  # which builds on this module
 
-    resolved = config_path.resolve()
-    root = resolved.parent
     problems: list[Problem] = []
+    shown_config = display_path(config_path)
+    # The repository is the folder the config is named in; the config may be a link, but
+    # not to a file outside it: that file is never read, so nothing of it is ever shown.
+    repository = os.path.realpath(os.path.dirname(os.path.abspath(config_path)))
+    try:
+        real_config: str | None = _confine(
+            os.fspath(config_path), (repository,), repository, hidden=False
+        )
+    except RefusedSourceError as error:
+        problems.append(Problem(shown_config, 1, 1, error.message))
+        real_config = None
+    root = Path(real_config).parent if real_config is not None else Path(repository)
     if cache is None:
         cache = ParseCache.open(root)  # an unchanged file is not parsed again (issue 6)
-    config = _load_or_report(config_path, problems, cache, resolved.name)
+    config = None
+    if real_config is not None:
+        key = os.path.basename(real_config)
+        config = _load_or_report(config_path, real_config, problems, cache, key, shown_config)
     events = []
+    incidents = SourceFolder.of(root, EVENT_DIR)
     directory = os.path.join(root, EVENT_DIR, "")
-    for name, shown in _event_files(root, problems):
+    inside = os.path.join(incidents.real, "")
+    for name, shown, linked in _event_files(incidents, problems):
         path = directory + name
-        document = _load_or_report(path, problems, cache, f"{EVENT_DIR}/{name}", shown)
+        try:
+            real = incidents.confine(path) if linked else inside + name
+        except RefusedSourceError as error:
+            problems.append(Problem(shown, 1, 1, error.message))
+            continue
+        key = f"{EVENT_DIR}/{name}"
+        document = _load_or_report(path, real, problems, cache, key, shown, optional=True)
         if document is not None:
             events.append(document)
     cache.save()
-    problems.extend(_outside_links(root, root / TEMPLATE_DIR))
+    problems.extend(SourceFolder.of(root, TEMPLATE_DIR).problems(THEME_DIR))
     return Sources(root, config, tuple(events), tuple(problems))
 
 
-def _outside_links(root: Path, directory: Path) -> Iterator[Problem]:
-    """Symbolic links under `directory` that lead out of the repository (issue 7, "paths")."""
-    if directory.is_dir():
-        for path in [directory, *directory.rglob("*")]:
-            if _leads_out(root, path):
-                yield _link_problem(path)
+# --- opening source files (issues 19 and 22) -------------------------------------------------
+#
+# Every file a build reads from the repository (statuspage.yaml, events, templates; later
+# catalogs, extra files and notify templates) is opened the same way:
+#
+# - where it is decided by what is opened, not by a walk: its path is resolved (every
+#   link in every step) and must lie inside the folder it belongs to, whatever links
+#   lead there; a file refused for where it points is never opened, so nothing of it is
+#   ever echoed;
+# - it is opened without blocking and without following a link in its last step, and the
+#   descriptor is fstat'ed: anything but a regular file (a FIFO, a device, a folder) is
+#   refused, by `check` and `build` alike;
+# - it is read up to the size limit plus one byte, whatever stat said (/proc says 0).
+
+#: The package's own templates: a template may also be a link into them.
+THEME_DIR = os.path.realpath(os.path.join(os.path.dirname(__file__), "theme"))
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)  # a FIFO with no writer must not hang the open
+    | getattr(os, "O_NOFOLLOW", 0)  # the path is resolved: a link now is a swap
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_OUTSIDE = "a symbolic link out of the repository is not allowed"
 
 
-def _leads_out(root: Path, path: Path) -> bool:
-    return path.is_symlink() and not path.resolve().is_relative_to(root)
+class RefusedSourceError(Exception):
+    """A source file that was not read, and why (never quoting the file)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
-def _link_problem(path: Path) -> Problem:
-    return Problem(display_path(path), 1, 1, "a symbolic link out of the repository is not allowed")
+class NotRegularFileError(RefusedSourceError):
+    """A source path that is a folder, FIFO, device or socket, or leads nowhere readable."""
 
 
-def _event_files(root: Path, problems: list[Problem]) -> Iterator[tuple[str, str]]:
-    """The event files in order, each file's name with its path as shown (display_path)."""
-    directory = root / EVENT_DIR
-    if not directory.is_dir():
+@dataclass(frozen=True)
+class SourceFolder:
+    """A folder of source files in the repository: incidents/, templates/ (and later
+    locales/, extra/). Every file read from it is resolved first and must lie in it,
+    whatever links lead there: a link to a file or a folder outside is refused, in one hop
+    or in several (issue 19). The folder itself may be a link, to a folder of the
+    repository other than the repository itself or a hidden one (.git holds credentials).
+    """
+
+    #: As named: ROOT/templates.
+    path: Path
+    #: Where it really is (os.path.realpath).
+    real: str
+    #: Where the repository really is.
+    repository: str
+    #: Why the folder is not used at all (a link out of the repository), or None.
+    refused: str | None
+
+    @classmethod
+    def of(cls, root: Path, name: str) -> SourceFolder:
+        path = root / name
+        repository = os.path.realpath(root)
+        real = os.path.realpath(path)
+        refused = None
+        if real != os.path.join(repository, name):  # the folder is a link
+            refused = _folder_refusal(real, repository)
+        return cls(path, real, repository, refused)
+
+    @property
+    def label(self) -> str:
+        return f"{self.path.name}/"
+
+    def confine(self, path: str, *also: str) -> str:
+        """The real path of `path`, a file named under this folder, if it lies in the
+        folder (or in one of the real folders `also`); else RefusedSourceError."""
+        folders = (*(() if self.refused else (self.real,)), *also)
+        return _confine(path, folders, self.repository, self.label)
+
+    def read(
+        self, path: str, *also: str, limit: int = MAX_FILE_BYTES
+    ) -> tuple[bytes, os.stat_result]:
+        """`read_source` of `path` (named under this folder) where `confine` allows it."""
+        return read_source(self.confine(path, *also), limit)
+
+    def problems(self, *also: str) -> Iterator[Problem]:
+        """What `check` says of the folder: a link out of it, at the link's own place (a
+        folder it leads to is not entered), and anything that is not a regular file, a
+        folder or a link to one of them. Hidden names may be an editor's lock links,
+        so only links out are reported for them."""
+        if not os.path.lexists(self.path):
+            return
+        if self.refused:
+            yield Problem(display_path(self.path), 1, 1, self.refused)
+            return
+        folders = (self.real, *also)
+        for directory, subfolders, files in os.walk(self.real):
+            subfolders.sort()
+            for name in sorted([*subfolders, *files]):
+                path = os.path.join(directory, name)
+                shown = display_path(self.path / os.path.relpath(path, self.real))
+                try:
+                    if os.path.islink(path):
+                        _confine(path, folders, self.repository, self.label)
+                    if not name.startswith("."):
+                        _check_kind(path)
+                except RefusedSourceError as error:
+                    yield Problem(shown, 1, 1, error.message)
+
+
+def _folder_refusal(real: str, repository: str) -> str | None:
+    if not _inside(real, repository):
+        return _OUTSIDE
+    if real == repository:
+        return "a symbolic link to the repository itself is not allowed"
+    if _hidden(os.path.relpath(real, repository)):
+        return _hidden_refusal(real, repository)
+    return None
+
+
+def _hidden_refusal(real: str, repository: str) -> str:
+    where = _shown_inside(real, repository)
+    return f"a symbolic link into a hidden folder is not allowed (it leads to {where})"
+
+
+def _inside(real: str, folder: str) -> bool:
+    return real == folder or real.startswith(os.path.join(folder, ""))
+
+
+def _hidden(relative: str) -> bool:
+    return any(part.startswith(".") and part not in (".", "..") for part in Path(relative).parts)
+
+
+def _shown_inside(real: str, repository: str) -> str:
+    return Path(os.path.relpath(real, repository)).as_posix()
+
+
+def _confine(
+    path: str,
+    folders: Sequence[str],
+    repository: str,
+    label: str = "the repository",
+    *,
+    hidden: bool = True,
+) -> str:
+    """The real path of `path` if it lies in one of `folders` (real paths; with `hidden`
+    false, not in a hidden folder of theirs); else RefusedSourceError, naming where it
+    leads only when that is inside the repository."""
+    real = os.path.realpath(path)
+    for folder in folders:
+        if _inside(real, folder):
+            if not hidden and _hidden(os.path.dirname(os.path.relpath(real, folder))):
+                raise RefusedSourceError(_hidden_refusal(real, repository))
+            return real
+    if not _inside(real, repository):
+        raise RefusedSourceError(_OUTSIDE)
+    raise RefusedSourceError(
+        f"a symbolic link out of {label} is not allowed "
+        f"(it leads to {_shown_inside(real, repository)})"
+    )
+
+
+def _kind(mode: int) -> str:
+    """What a file that is not a regular one is, in a few words."""
+    for test, kind in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return f"{kind}, not a regular file"
+    return "not a regular file"
+
+
+def _check_kind(path: str) -> None:
+    """NotRegularFileError unless `path` leads to a regular file or a folder."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        raise NotRegularFileError(why_unreadable(error, os.path.islink(path))) from None
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise NotRegularFileError(_kind(mode))
+
+
+def why_unreadable(error: OSError, linked: bool) -> str:
+    """Why a source file could not be opened, in words."""
+    if isinstance(error, FileNotFoundError):
+        return (
+            "a symbolic link to nothing (its target does not exist)" if linked else "file not found"
+        )
+    if error.errno == errno.ELOOP:
+        return "a loop of symbolic links"
+    return f"cannot read file: {error.strerror}"
+
+
+def read_source(real: str, limit: int = MAX_FILE_BYTES) -> tuple[bytes, os.stat_result]:
+    """The bytes and the fstat of the source file at `real`, a resolved path (see
+    `SourceFolder.confine`): opened without blocking (a FIFO) and without following a link
+    in its last step; NotRegularFileError for anything but a regular file, and
+    RefusedSourceError for more than `limit` bytes, by its fstat (before anything is read)
+    or by what reading gave; OSError when it cannot be opened."""
+    try:
+        descriptor = os.open(real, _OPEN_FLAGS)
+    except OSError as error:
+        if error.errno in (errno.ENXIO, errno.EOPNOTSUPP):  # a socket
+            _check_kind(real)
+        raise
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFileError(_kind(info.st_mode))
+        size = info.st_size
+        if size > limit:
+            raise RefusedSourceError(f"the file is {size / 1e6:.1f} MB; {_limit_words(limit)}")
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0 and (
+            chunk := os.read(descriptor, min(left, size + 1 if not chunks else 1 << 20))
+        ):
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(descriptor)
+    if left <= 0:
+        raise RefusedSourceError(f"the file is over {limit / 1e6:g} MB; {_limit_words(limit)}")
+    return b"".join(chunks), info
+
+
+def _limit_words(limit: int) -> str:
+    return f"a source file may be at most {limit / 1e6:g} MB"
+
+
+def _event_files(folder: SourceFolder, problems: list[Problem]) -> Iterator[tuple[str, str, bool]]:
+    """The event files in order: each file's name, its path as shown (display_path), and
+    whether it is a symbolic link (whose target SourceFolder.confine must check)."""
+    if not os.path.lexists(folder.path):
         return
-    if _leads_out(root, directory):
-        problems.append(_link_problem(directory))
+    if folder.refused:
+        problems.append(Problem(display_path(folder.path), 1, 1, folder.refused))
         return
-    # One scandir (the entries know whether they are files or links without a stat each),
-    # and the directory's shown path once: at 10,000 events, each per file was 0.1 s.
-    with os.scandir(directory) as scan:
+    if not os.path.isdir(folder.real):
+        return
+    # One scandir (the entries know whether they are links without a stat each), and the
+    # directory's shown path once: at 10,000 events, each per file was 0.1 s.
+    with os.scandir(folder.real) as scan:
         entries = {entry.name: entry for entry in scan if not entry.name.startswith(".")}
-    shown_directory = display_path(directory)
+    shown_directory = display_path(folder.path)
     prefix = "" if shown_directory == "." else os.path.join(shown_directory, "")
     for name in sorted(entries, key=os.path.normcase):  # the order sorted() gives paths
         entry = entries[name]
-        if entry.is_symlink():  # its target decides, as Path.is_file() sees it
-            path = directory / name
-            if not path.is_file():
-                continue
-            if _leads_out(root, path):
-                problems.append(_link_problem(path))
-                continue
-        elif not entry.is_file():
-            continue
         shown = prefix + name
         if name.endswith(EVENT_SUFFIX):
-            yield name, shown
-        elif name.endswith(".yml"):
+            # Whatever it is: open_source refuses what is not a regular file, by name.
+            yield name, shown, entry.is_symlink()
+        elif name.endswith(".yml") and entry.is_file():
             problems.append(
                 Problem(shown, 1, 1, "ignored: event files must end in .yaml", "warning")
             )
@@ -209,51 +443,47 @@ def _event_files(root: Path, problems: list[Problem]) -> Iterator[tuple[str, str
 
 def _load_or_report(
     path: str | Path,
+    real: str,
     problems: list[Problem],
     cache: DocumentCache,
     key: str,
-    shown: str | None = None,
+    shown: str,
+    *,
+    optional: bool = False,
 ) -> Document | None:
-    shown = display_path(Path(path)) if shown is None else shown
+    """The document at `path` (really at `real`), or None with its problems reported.
+
+    An `optional` file (an event) that is not a readable regular file is left out with a
+    warning naming it, so that no incident vanishes from the site without a word."""
     try:
-        info = os.stat(path)
-        recalled = cache.recall(key, info)
-        if recalled is not None:
-            return recalled
-        size = info.st_size
-        if size > MAX_FILE_BYTES:
-            problems.append(
-                Problem(
-                    shown,
-                    1,
-                    1,
-                    f"the file is {size / 1e6:.1f} MB; a source file may be at most "
-                    f"{MAX_FILE_BYTES // 1_000_000} MB",
-                )
-            )
-            return None
-        return cache.parse(key, Path(path), shown, _read_bytes(path, size), info)
-    except FileNotFoundError:
-        problems.append(Problem(shown, 1, 1, "file not found"))
-        return None
+        # serve's cache knows a file it read before by its stat alone (same inode, size and
+        # times), without opening it: 10,000 opens took 40 ms of a 0.2 s rebuild.
+        try:
+            known = os.stat(real)
+        except OSError:
+            pass  # read_source says why
+        else:
+            if stat.S_ISREG(known.st_mode):
+                recalled = cache.recall(key, known)
+                if recalled is not None:
+                    return recalled
+        raw, info = read_source(real)
+        return cache.parse(key, Path(path), shown, raw, info)
+    except NotRegularFileError as error:
+        problems.append(_unread(shown, error.message, optional))
+    except RefusedSourceError as error:
+        problems.append(Problem(shown, 1, 1, error.message))
     except OSError as error:
-        problems.append(Problem(shown, 1, 1, f"cannot read file: {error.strerror}"))
-        return None
+        problems.append(_unread(shown, why_unreadable(error, os.path.islink(path)), optional))
     except LoadError as error:  # kept from before (recall) or found now (parse)
         problems.extend(Problem(shown, *found) for found in error.found)
-        return None
+    return None
 
 
-def _read_bytes(path: str | Path, size: int) -> bytes:
-    """`path.read_bytes()` without a buffered file object; `size` is the expected size."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    try:
-        chunks: list[bytes] = []
-        while chunk := os.read(descriptor, size + 1 if not chunks else 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(descriptor)
+def _unread(shown: str, message: str, optional: bool) -> Problem:
+    if optional:
+        return Problem(shown, 1, 1, f"ignored: {message}", "warning")
+    return Problem(shown, 1, 1, message)
 
 
 Found = tuple[int, int, str]  # line, column, message

@@ -240,9 +240,11 @@ def test_symlink_out_of_the_repository_is_refused(
     ]
 
 
-def test_symlink_inside_the_repository_is_fine(project: Project) -> None:
-    (project.root / "drafts").mkdir()
-    target = project.root / "drafts" / "x.yaml"
+def test_symlink_inside_incidents_is_fine(project: Project) -> None:
+    # Inside incidents/ only: a link elsewhere in the repository is refused (issue 19,
+    # tests/test_confinement.py).
+    (project.root / "incidents" / "drafts").mkdir()
+    target = project.root / "incidents" / "drafts" / "x.yaml"
     target.write_text(
         "type: incident\ntitle: X\ncomponents: [email]\nupdates:\n"
         "  - at: 2026-11-23T09:00\n    status: investigating\n    message: m\n",

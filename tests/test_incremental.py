@@ -254,14 +254,16 @@ def test_a_file_rewritten_with_its_old_size_and_times_is_read_again(tmp_path: Pa
 
 
 def test_a_template_the_watcher_names_is_read_again(tmp_path: Path) -> None:
-    """A template in a linked folder under templates/ (which the stat of templates/ does
-    not reach): the watcher's path makes serve read it again, as `build` does."""
+    """A template in a linked folder under templates/ (a link inside templates/: one out
+    of it is refused, tests/test_confinement.py): the watcher's path makes serve read it
+    again, as `build` does."""
     root = tmp_path / "repo"
     config = copy_example(root)
-    (root / "partials").mkdir()
-    (root / "partials" / "note.html").write_text("<p>First note</p>\n", encoding="utf-8")
-    (root / "templates").mkdir()
-    (root / "templates" / "parts").symlink_to(root / "partials")
+    (root / "templates" / "partials").mkdir(parents=True)
+    (root / "templates" / "partials" / "note.html").write_text(
+        "<p>First note</p>\n", encoding="utf-8"
+    )
+    (root / "templates" / "parts").symlink_to(root / "templates" / "partials")
     (root / "templates" / "404.html").write_text(
         '{% extends "!builtin/404.html" %}'
         '{% block content %}{% include "parts/note.html" %}{{ super() }}{% endblock %}',
@@ -269,7 +271,9 @@ def test_a_template_the_watcher_names_is_read_again(tmp_path: Path) -> None:
     )
     project = Project(config)
     assert b"First note" in (project.refresh(EXAMPLE_NOW).get("404.html") or b"")
-    (root / "partials" / "note.html").write_text("<p>Second note</p>\n", encoding="utf-8")
+    (root / "templates" / "partials" / "note.html").write_text(
+        "<p>Second note</p>\n", encoding="utf-8"
+    )
     changed = [(root / "templates" / "parts" / "note.html").absolute()]
     assert b"Second note" in (project.refresh(EXAMPLE_NOW, changed).get("404.html") or b"")
 

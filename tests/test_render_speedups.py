@@ -52,7 +52,7 @@ ORIGINAL_MACROS = """{# Small pieces shared by the pages. Status is always words
 {%- endmacro %}
 
 {% macro event_link(entry, root) -%}
-<a href="{{ root }}incidents/{{ entry.id }}/">{{ entry.title }}</a>
+<a href="{{ root }}incidents/{{ entry.id }}/"><bdi>{{ entry.title }}</bdi></a>
 {%- endmacro %}
 
 {% macro event_list(entries, root, dated=true) -%}

@@ -271,26 +271,28 @@ def _one_line(value: str) -> str:
 
 def _bidi_problem(text: str) -> str | None:
     """Why the bidi controls of `text` are not balanced (each closed, in order), or None."""
-    open_: list[tuple[str, int]] = []
+    opened: list[tuple[str, int]] = []
     for match in _BIDI.finditer(text):
         char, place = match.group(), match.start() + 1
         if char in _CLOSER:
-            open_.append((char, place))
-        elif not open_ or _CLOSER[open_[-1][0]] != char:
-            return (
-                f"the {_BIDI_NAMES[char]} U+{ord(char):04X} (character {place}) closes "
-                "nothing opened before it; remove it"
-            )
+            opened.append((char, place))
+        elif opened and _CLOSER[opened[-1][0]] == char:
+            opened.pop()
+        elif any(_CLOSER[opener] == char for opener, _ in opened):
+            return _unclosed(*opened[-1], f" before the {_name(char)} (character {place})")
         else:
-            open_.pop()
-    if not open_:
-        return None
-    char, place = open_[-1]
-    closer = _CLOSER[char]
+            return f"the {_name(char)} (character {place}) closes nothing; remove it"
+    return _unclosed(*opened[-1]) if opened else None
+
+
+def _name(char: str) -> str:
+    return f"{_BIDI_NAMES[char]} U+{ord(char):04X}"
+
+
+def _unclosed(char: str, place: int, before: str = "") -> str:
     return (
-        f"the {_BIDI_NAMES[char]} U+{ord(char):04X} (character {place}) is not closed: "
-        f"it would reorder the text after it; end it with U+{ord(closer):04X} "
-        f"({_BIDI_NAMES[closer]}) or remove it"
+        f"the {_name(char)} (character {place}) is not closed{before}: it would reorder "
+        f"the text after it; end it with {_name(_CLOSER[char])} or remove it"
     )
 
 

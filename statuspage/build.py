@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,15 @@ from statuspage.memory import fewer_collections
 from statuspage.output import check_output_dir, new_site
 from statuspage.parallel import Task, run_tasks
 from statuspage.render import compile_templates, make_environment, plan_site, render_pages
-from statuspage.sources import EVENT_DIR, MAX_FILE_BYTES, TEMPLATE_DIR, display_path, load_sources
+from statuspage.sources import (
+    EVENT_DIR,
+    TEMPLATE_DIR,
+    RefusedSourceError,
+    SourceFolder,
+    display_path,
+    load_sources,
+    why_unreadable,
+)
 from statuspage.state import SiteState, compute_state
 from statuspage.times import resolve_now
 from statuspage.validate import Validated, require_valid, validate_sources
@@ -154,150 +161,81 @@ def _folders(path: str) -> Iterator[str]:
 
 
 def load_extras(root: Path) -> Extras:
-    """Read every file under `root`/extra/ as it is, with the sources' confinement and
-    limits: no link out of the repository, regular files only, 2 MB each, 20 MB in all."""
+    """Read every file under `root`/extra/ as it is, opened as every source is
+    (sources.SourceFolder: confined to extra/, regular files only, 2 MB each), and at
+    most 20 MB and 1,000 files in all."""
+    folder = SourceFolder.of(root, EXTRA_DIR)
+    if not os.path.lexists(folder.path):
+        return Extras()
+    if folder.refused:
+        return Extras(problems=(_problem(folder.path, folder.refused),))
     files: dict[str, bytes] = {}
     shown: dict[str, str] = {}
     problems: list[Problem] = []
     total = 0
-    for path, place in _extra_files(root, problems):
+    for path, place in _extra_files(folder, problems):
         shown[path] = display_path(place)
         if len(files) == MAX_EXTRA_FILES:
             problems.append(
-                Problem(
-                    shown[path], 1, 1, f"{EXTRA_DIR}/ may hold at most {MAX_EXTRA_FILES:,} files"
-                )
+                _problem(place, f"{EXTRA_DIR}/ may hold at most {MAX_EXTRA_FILES:,} files")
             )
             break
-        data = _read_extra(place, shown[path], problems)
-        if data is None:
+        try:
+            data, _ = folder.read(str(place))
+        except RefusedSourceError as error:
+            problems.append(_problem(place, error.message))
+            continue
+        except OSError as error:
+            problems.append(_problem(place, why_unreadable(error, place.is_symlink())))
             continue
         total += len(data)
         if total > MAX_EXTRA_BYTES:
-            problems.append(
-                Problem(
-                    shown[path],
-                    1,
-                    1,
-                    f"{EXTRA_DIR}/ may hold at most {MAX_EXTRA_BYTES // 1_000_000} MB in all",
-                )
-            )
+            limit = MAX_EXTRA_BYTES // 1_000_000
+            problems.append(_problem(place, f"{EXTRA_DIR}/ may hold at most {limit} MB in all"))
             break
         files[path] = data
     return Extras(files, shown, tuple(problems))
 
 
-def _extra_files(root: Path, problems: list[Problem]) -> Iterator[tuple[str, Path]]:
-    """(site path, path) of every entry under extra/ that is not a folder, in order;
-    links are followed where they stay in the repository, and a folder is never entered
-    twice on one branch (a link to a folder above it)."""
-    top = root / EXTRA_DIR
-    real_root = os.path.realpath(root)
-    pending: list[tuple[str, Path, tuple[str, ...]]] = [("", top, ())]
+def _extra_files(folder: SourceFolder, problems: list[Problem]) -> list[tuple[str, Path]]:
+    """(site path, path) of every entry under extra/ that is not a folder, in order. A
+    link is followed where it stays in extra/ (a folder too, but never into one that
+    contains it); what is not a regular file is refused when it is read."""
+    found: list[tuple[str, Path]] = []
+    pending: list[tuple[str, Path, tuple[str, ...]]] = [("", folder.path, ())]
     while pending:
-        prefix, folder, above = pending.pop()
-        real = os.path.realpath(folder)
-        if not _inside(real, real_root):
+        prefix, directory, above = pending.pop()
+        real = os.path.realpath(directory)
+        if real in above:
             problems.append(
-                _problem(folder, "a symbolic link out of the repository is not allowed")
+                _problem(directory, "a link to a folder that contains it is not allowed")
             )
             continue
-        if real in above:
-            problems.append(_problem(folder, "a link to a folder that contains it is not allowed"))
-            continue
         try:
-            with os.scandir(folder) as scan:
-                entries = sorted(scan, key=lambda entry: entry.name)
-        except FileNotFoundError:
-            if os.path.lexists(folder):  # else there is no extra/, which is fine
-                problems.append(_problem(folder, "a symbolic link to nothing"))
-            continue
-        except NotADirectoryError:
-            problems.append(_problem(folder, f"{EXTRA_DIR} must be a folder"))
-            continue
+            with os.scandir(directory) as scan:
+                entries = list(scan)
         except OSError as error:
-            problems.append(_problem(folder, f"cannot read the folder: {error.strerror}"))
+            problems.append(_problem(directory, why_unreadable(error, directory.is_symlink())))
             continue
         for entry in entries:
-            place = Path(entry.path)
-            path = prefix + entry.name
+            place, path = Path(entry.path), prefix + entry.name
             if path == EXTRA_NOTE:
                 continue
             if "\\" in entry.name:  # a folder separator to some hosts and to Windows
                 problems.append(_problem(place, "a name with a backslash cannot be published"))
-            elif entry.is_symlink() and (refused := _refused_link(place, real_root)):
-                problems.append(_problem(place, refused))
-            elif entry.is_dir():  # through a link too
+                continue
+            if entry.is_symlink():
+                try:
+                    folder.confine(entry.path)
+                except RefusedSourceError as error:
+                    problems.append(_problem(place, error.message))
+                    continue
+            if entry.is_dir():  # through a link too
                 pending.append((path + "/", place, (*above, real)))
             else:
-                yield path, place
-
-
-def _refused_link(link: Path, real_root: str) -> str | None:
-    """Why a link under extra/ may not be followed: it leads out of the repository, to
-    the repository itself, or into a hidden folder of it (.git holds credentials)."""
-    real = os.path.realpath(link)
-    if not _inside(real, real_root):
-        return "a symbolic link out of the repository is not allowed"
-    if real == real_root:
-        return "a symbolic link to the whole repository is not allowed"
-    parts = Path(os.path.relpath(real, real_root)).parts
-    if any(part.startswith(".") for part in parts) and parts[0] != EXTRA_DIR:
-        return f"a symbolic link into the hidden {parts[0]}/ is not allowed"
-    return None
-
-
-def _inside(real: str, real_root: str) -> bool:
-    return real == real_root or real.startswith(os.path.join(real_root, ""))
+                found.append((path, place))
+    return sorted(found)
 
 
 def _problem(path: Path, message: str) -> Problem:
     return Problem(display_path(path), 1, 1, message)
-
-
-_KINDS = {
-    stat.S_IFIFO: "a FIFO",
-    stat.S_IFSOCK: "a socket",
-    stat.S_IFCHR: "a device",
-    stat.S_IFBLK: "a device",
-    stat.S_IFDIR: "a folder",
-}
-
-
-def _read_extra(path: Path, shown: str, problems: list[Problem]) -> bytes | None:
-    """The bytes of a regular file, read without blocking and at most one byte over the
-    limit, whatever stat says; else None, and why (never what the file holds).
-
-    (A confined opener shared by every source is being written in sources.py; until it is,
-    this is extra/'s own, with the same rules.)
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        descriptor = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
-    except OSError as error:
-        problems.append(Problem(shown, 1, 1, f"cannot read file: {error.strerror}"))
-        return None
-    try:
-        kind = stat.S_IFMT(os.fstat(descriptor).st_mode)
-        if kind != stat.S_IFREG:
-            what = _KINDS.get(kind, "not a regular file")
-            problems.append(Problem(shown, 1, 1, f"{what} cannot be published; only files can"))
-            return None
-        chunks, size = [], 0
-        while size <= MAX_FILE_BYTES and (chunk := os.read(descriptor, MAX_FILE_BYTES + 1 - size)):
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as error:
-        problems.append(Problem(shown, 1, 1, f"cannot read file: {error.strerror}"))
-        return None
-    finally:
-        os.close(descriptor)
-    if size > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // 1_000_000
-        problems.append(
-            Problem(
-                shown, 1, 1, f"the file is over {limit} MB; a source file may be at most {limit} MB"
-            )
-        )
-        return None
-    return b"".join(chunks)

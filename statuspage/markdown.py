@@ -132,10 +132,20 @@ class Measure(NamedTuple):
 #: here instead of parsing the text again. Bounded, for a `check` that renders nothing.
 _MEASURED: dict[str, Markup] = {}
 _MEASURED_LOCK = threading.Lock()
-#: Keys in markdown-it's `env` while measuring.
+#: Keys in markdown-it's `env` while measuring, and in a file's tally.
 _LIMIT, _SPENT = "statuspage_limit", "statuspage_spent"
+#: In a file's tally: the texts taken on their bounds, and the sum of those bounds.
+_BOUNDED, _BOUND = "statuspage_bounded", "statuspage_bound"
+#: What may open an element that holds text (a quote holds blocks, but takes one level),
+#: what may open a list and its item (two), and an ordered list item's marker.
+_HOLDS_TEXT = re.compile(r"[>\[<_]")
+_HOLDS_BLOCKS = re.compile(r"[*+-]")
+_ORDERED_MARKER = re.compile(r"[0-9][.)]")
 #: A plain text makes a paragraph (open, inline, close) and its text.
 _PLAIN_ELEMENTS = 4
+#: A plain text this long is bounded exactly, and kept: telling that it is plain takes a
+#: while, and the render need not do it again.
+_LONG = 2_000
 
 
 class _TooMany(Exception):
@@ -147,7 +157,8 @@ def measure_markdown(text: str) -> Measure:
     if not text:
         return Measure(0, 0)
     if _is_plain(text):
-        _keep(text, Markup(f"<p>{text}</p>\n"))  # the render need not look again
+        if len(text) > _LONG:
+            _keep(text, Markup(f"<p>{text}</p>\n"))  # the render need not look again
         return Measure(_PLAIN_ELEMENTS, 1)
     measuring = _measuring_parser()
     env: dict[str, Any] = {_LIMIT: MAX_ELEMENTS, _SPENT: 0}
@@ -171,8 +182,11 @@ def _keep(text: str, html: Markup) -> None:
 def markdown_problem(text: str, tally: MutableMapping[str, Any] | None = None) -> str | None:
     """Why `text` is refused as Markdown, or None.
 
-    `tally` holds the elements the texts of the same file made so far (it is updated);
-    once they pass MAX_ELEMENTS, later texts are not measured again.
+    `tally` keeps count of the elements the texts of the same file make (it is updated).
+    Most texts are not parsed: when a bound on what a text can make, taken by counting
+    characters, keeps it and the file within the limits, it is within them. Once the
+    bounds of a file's texts could pass MAX_ELEMENTS, they are parsed and counted, the
+    ones taken on their bounds too; once the count passes it, later texts are not.
     """
     if len(text) > MAX_TEXT_LENGTH:
         return (
@@ -183,6 +197,15 @@ def markdown_problem(text: str, tally: MutableMapping[str, Any] | None = None) -
     spent: int = tally.get(_SPENT, 0)
     if spent > MAX_ELEMENTS:
         return None  # the file is refused already, at the text that passed the limit
+    bounded: list[str] = tally.setdefault(_BOUNDED, [])
+    bound, deepest = bounds(text)
+    if spent + tally.get(_BOUND, 0) + bound <= MAX_ELEMENTS and deepest <= MAX_NESTING:
+        bounded.append(text)
+        tally[_BOUND] = tally.get(_BOUND, 0) + bound
+        return None
+    spent += sum(measure_markdown(earlier).elements for earlier in bounded)
+    bounded.clear()
+    tally[_BOUND] = 0
     elements, depth = measure_markdown(text)
     tally[_SPENT] = spent + elements
     if spent + elements > MAX_ELEMENTS:
@@ -197,6 +220,29 @@ def markdown_problem(text: str, tally: MutableMapping[str, Any] | None = None) -
             f"each other); at most {MAX_NESTING} are allowed"
         )
     return None
+
+
+def bounds(text: str) -> tuple[int, int]:
+    """At least as many elements as `text` makes, and as deep as they nest, counted
+    without parsing it (exact for a long plain text). tests/test_markdown_bounds.py tries
+    them against the parser.
+
+    An element takes a character or two at least: a line of `#` is a heading (three),
+    `- ` a list and its item (four, and the paragraph in it), a delimiter such as `*`
+    one text until it is paired, a line break one. Only quotes (`>`) and list items (a
+    list and its item: `-`, `+`, `*`, `1.`, `1)`) hold blocks, and only emphasis (`*`,
+    `_`) and links (`[`, `<`) hold text; each takes its character.
+    """
+    if not text:
+        return 0, 0
+    if len(text) > _LONG and _is_plain(text):  # a short text is quicker bounded than told plain
+        _keep(text, Markup(f"<p>{text}</p>\n"))  # the render need not look again
+        return _PLAIN_ELEMENTS, 1
+    depth = 1 + len(_HOLDS_TEXT.findall(text)) + 2 * len(_HOLDS_BLOCKS.findall(text))
+    markers = text.count(".") + text.count(")")
+    if markers and depth + 2 * markers > MAX_NESTING >= depth:
+        markers = len(_ORDERED_MARKER.findall(text))
+    return 3 * len(text) + 10, depth + 2 * markers
 
 
 def _block_budget(state: StateBlock, start: int, end: int, silent: bool) -> bool:

@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from statuspage.cli import cli
-from statuspage.markdown import MAX_ELEMENTS, MAX_NESTING, MAX_TEXT_LENGTH, render_markdown
+from statuspage.markdown import (
+    MAX_ELEMENTS,
+    MAX_NESTING,
+    MAX_TEXT_LENGTH,
+    bounds,
+    measure_markdown,
+    render_markdown,
+)
 from tests.conftest import Project
 
 SIZE = (
@@ -145,8 +155,56 @@ def test_check_prints_the_refusal_and_fails(project: Project, runner: CliRunner)
 
 
 def test_a_measured_text_renders_as_the_parser_renders_it() -> None:
-    from statuspage.markdown import _PARSER, measure_markdown
+    from statuspage.markdown import _PARSER
 
     text = "Moved **db-3** to [the new rack](https://example.com/r).\n\n> - one\n> - two\n"
     assert measure_markdown(text).depth == 3  # quote, list, item (a tight list shows no p)
     assert render_markdown(text) == _PARSER.render(text)
+
+
+def test_a_file_whose_texts_are_many_but_small_is_counted_exactly(
+    project: Project, runner: CliRunner
+) -> None:
+    # Bounded without parsing, these could make some 24,000 elements; they make 8,000.
+    texts = [f"Step {step}:\n" + "- done\n" * 120 for step in range(8)]
+    project.write_event("a", incident(*texts))
+    assert project.problems() == []
+    result = runner.invoke(cli, ["build", "--now", "2026-11-23T10:00"])
+    assert result.exit_code == 0, result.output
+
+
+MARKDOWN_CHARACTERS = "*_[]()<>:/\\`&#;-+.=~!1a \n\t"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=MARKDOWN_CHARACTERS, max_size=120))
+def test_the_bounds_taken_without_parsing_hold(text: str) -> None:
+    """What lets most texts go unparsed by `check`: a text makes at most as many elements
+    as its bound, nested at most as deep."""
+    elements, depth = measure_markdown(text)
+    most, deepest = bounds(text)
+    assert elements <= most
+    assert depth <= deepest
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#\n" * 50,
+        "-\n" * 50,
+        "- - - - - - - - a",
+        "1. 2) 3. 4) a",
+        "> > > > > - 1. *a* [b](c) <http://d>",
+        "***a***" * 20,
+        "a\\\nb\\\n" * 30,
+        "[a]: u\n\n" + "[a]" * 40,
+        "```\n" * 30,
+        "a\n=\n" * 30,
+        "&amp;&#1;`a`" * 20,
+    ],
+)
+def test_the_bounds_hold_for_dense_markdown(text: str) -> None:
+    elements, depth = measure_markdown(text)
+    most, deepest = bounds(text)
+    assert elements <= most
+    assert depth <= deepest

@@ -3,10 +3,11 @@
 Rendering is bounded (issue 24): a text holds at most MAX_TEXT_LENGTH characters and
 nests at most MAX_NESTING elements deep, and the Markdown of one file makes at most
 MAX_ELEMENTS elements. The models check each text with `markdown_problem` when they
-validate it, so `check` refuses what `build` would take long over, at its place. The
-parse that measures a text is cut short once it passes the limit, so a hostile file
-costs no more to refuse than a file at the limit costs to build; a text that passes
-keeps its HTML for the render.
+validate it, so `check` refuses what `build` would take long over, at its place. Most
+texts are bounded by counting their characters, without a parse; the texts of a file
+those bounds cannot clear are parsed, and that parse is cut short once it passes the
+limit, so a hostile file costs no more to refuse than a file at the limit costs to
+build. A text parsed keeps its HTML for the render.
 """
 
 from __future__ import annotations

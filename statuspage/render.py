@@ -720,10 +720,20 @@ def _column(filename: str | None, line: int, message: str) -> int:
     (Jinja tells the line only.)"""
     text = _line(filename, line) if filename else ""
     for token in re.findall(r"'([^'\n]+)'", message):
-        pattern = rf"\b{re.escape(token)}\b" if token.isidentifier() else re.escape(token)
-        found = re.search(pattern, text)
-        if found:
-            return found.start() + 1
+        quoted = re.escape(token)
+        word = rf"\b{quoted}\b" if token.isidentifier() else quoted
+        # An attribute where it is read (`.name`, `['name']`), a filter where it is applied
+        # (`|name`), before the same word elsewhere on the line (a variable of that name).
+        if message.startswith("access to attribute"):
+            patterns = [rf"\.\s*({word})", rf"\[\s*['\"]({quoted})['\"]", f"({word})"]
+        elif message.startswith("No filter named"):
+            patterns = [rf"\|\s*({word})", f"({word})"]
+        else:
+            patterns = [f"({word})"]
+        for pattern in patterns:
+            found = re.search(pattern, text)
+            if found:
+                return found.start(1) + 1
     return len(text) - len(text.lstrip()) + 1 if text.strip() else 1
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from statuspage.errors import Problem
+from statuspage.extras import load_extras
 from statuspage.memory import fewer_collections
 from statuspage.sources import Document, display_path, load_sources
 from statuspage.state import SiteState, compute_state, is_stale
@@ -27,9 +28,10 @@ def check(config_path: Path, now: datetime, output_dir: Path | None = None) -> l
 
     With `output_dir`, also warn when the site built there is older than `stale_after`.
     """
-    validated = validate_sources(load_sources(config_path))
-    problems = list(validated.problems)
-    if validated.site is not None and not validated.errors:
+    sources = load_sources(config_path)
+    validated = validate_sources(sources)
+    problems = [*validated.problems, *load_extras(sources.root).problems]
+    if validated.site is not None and not any(problem.is_error for problem in problems):
         state = compute_state(
             validated.site, validated.events, resolve_now(now, validated.site.zone)
         )

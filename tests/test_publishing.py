@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from statuspage.build import MAX_EXTRA_BYTES, load_extras, subscriber_families
+from statuspage.build import subscriber_families
+from statuspage.extras import MAX_EXTRA_BYTES, load_extras
 from statuspage.cli import cli
 from statuspage.sources import MAX_FILE_BYTES
 from tests.conftest import HELSINKI, Project
@@ -130,6 +131,10 @@ def test_what_is_not_a_file_in_the_repository_is_refused_at_its_path(
     ]
     assert not (project.root / "site").exists()
     assert "hunter2" not in "\n".join(lines) and "token" not in "\n".join(lines)
+    # `check` on the pull request refuses the same, before any build is tried.
+    checked = runner.invoke(cli, ["check", *NOW])
+    assert checked.exit_code == 1
+    assert checked.output.splitlines()[:-1] == lines
 
 
 def test_a_device_in_the_repository_is_refused(project: Project, runner: CliRunner) -> None:

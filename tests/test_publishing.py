@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from statuspage.build import subscriber_families
-from statuspage.extras import MAX_EXTRA_BYTES, load_extras
 from statuspage.cli import cli
+from statuspage.extras import MAX_EXTRA_BYTES, load_extras
 from statuspage.sources import MAX_FILE_BYTES
 from tests.conftest import HELSINKI, Project
 

@@ -382,6 +382,8 @@ def make_environment(
         promise_html=snippets.promise,
         event_meta_html=snippets.event_meta,
         duration_patterns=formatter.duration_patterns(),
+        zone_note_html=snippets.zone_note,
+        time_formats=formatter.script_formats(),
     )
     return env
 
@@ -445,6 +447,20 @@ _TODAY = N_("Today")
 _NEXT_BY = N_("Next update by")
 _NEXT_UPDATE = N_("Next update")
 _OVERDUE = N_("Overdue: promised by %(time)s")
+# Which zone times are in (issue 21): the site's, or the visitor's once the script re-shows them.
+_ZONE_NOTE = N_("Times are in %(zone)s (%(abbreviation)s).")
+
+
+def _pieces(parts: Iterable[tuple[str, str]], isolated: bool) -> str:
+    """A time's pieces (Formatter.moment_parts) as HTML text. On a right-to-left page each
+    piece is a bidi isolate, so that "8:47 AM" after an Urdu date stays one phrase in the
+    reading order (the script writes them the same way)."""
+    if not isolated:
+        return "".join(str(escape(text)) for _, text in parts)
+    return "".join(
+        str(escape(f"\N{FIRST STRONG ISOLATE}{text}\N{POP DIRECTIONAL ISOLATE}" if kind else text))
+        for kind, text in parts
+    )
 
 
 class Snippets:
@@ -463,6 +479,7 @@ class Snippets:
         self._labels: dict[str, Markup] = {}
         self._statuses: dict[str, Markup] = {}
         self._whens: dict[tuple[datetime, timedelta | None], Markup] = {}
+        self._isolated = formatter.language in RTL
 
     def _(self, message: str, **variables: Any) -> Markup:
         """What `_(message, **variables)` gives in an autoescaped template."""
@@ -498,11 +515,30 @@ class Snippets:
         return html
 
     def _when(self, moment: datetime) -> Markup:
-        iso, text = self.formatter.iso(moment), self.formatter.moment(moment)
-        return Markup(f'<time datetime="{escape(iso)}" data-local>{escape(text)}</time>')
+        iso, parts = self.formatter.iso(moment), self.formatter.moment_parts(moment)
+        return Markup(
+            f'<time datetime="{escape(iso)}" data-local>{_pieces(parts, self._isolated)}</time>'
+        )
 
     def window_times(self, occurrence: Any) -> Markup:
-        return Markup(f"{self.when(occurrence.start)} \N{EN DASH} {self.when(occurrence.end)}")
+        """A window as one phrase: 'Tue, Dec 8, 2026, 2:00 - 4:00 AM EET' within a day, both
+        dates over midnight (Formatter.window_parts), its ends in two <time> elements."""
+        start, end = occurrence.start, occurrence.end
+        opening, between, closing = self.formatter.window_parts(start, end)
+        return Markup(
+            f'<span class="range" data-range><time datetime="{escape(self.formatter.iso(start))}">'
+            f"{_pieces(opening, self._isolated)}</time>{escape(between)}"
+            f'<time datetime="{escape(self.formatter.iso(end))}">'
+            f"{_pieces(closing, self._isolated)}</time></span>"
+        )
+
+    def zone_note(self, now: datetime) -> Markup:
+        """Which zone the page's times are in, in words ('Times are in Eastern European Time
+        (EET).'); the optional script says the visitor's instead when it re-shows them."""
+        name, abbreviation = self.formatter.zone_words(now)
+        local = self._(_ZONE_NOTE, zone="{zone}", abbreviation="{abbreviation}")
+        text = self._(_ZONE_NOTE, zone=name, abbreviation=abbreviation)
+        return Markup(f'<p class="zone-note" id="zone-note" data-local-note="{local}">{text}</p>')
 
     def event_link(self, entry: EventEntry, root: str) -> Markup:
         # <bdi>: a title's own right-to-left text, and its (balanced) bidi controls, stay
@@ -570,7 +606,7 @@ class Snippets:
             if component_id in components_by_id:
                 name = escape(components_by_id[component_id].component.name)
                 effect = f": {self.label(effects[component_id])}" if component_id in effects else ""
-                items.append(f"<li>{name}{effect}</li>\n")
+                items.append(f"<li><bdi>{name}</bdi>{effect}</li>\n")
         return Markup(f'<ul class="affected">\n{"".join(items)}</ul>')
 
 

@@ -47,8 +47,12 @@ ORIGINAL_MACROS = """{# Small pieces shared by the pages. Status is always words
 <span class="status s-{{ key }}">{{ icon(key) }}{{ _(key|label) }}</span>
 {%- endmacro %}
 
+{% macro pieces(parts) -%}
+{% for kind, text in parts %}{% if kind %}{{ isolate[0] ~ text ~ isolate[1] }}{% else %}{{ text }}{% endif %}{% endfor %}
+{%- endmacro %}
+
 {% macro when(moment) -%}
-<time datetime="{{ moment|iso }}" data-local>{{ moment|datetime }}</time>
+<time datetime="{{ moment|iso }}" data-local>{{ pieces(moment_parts(moment)) }}</time>
 {%- endmacro %}
 
 {% macro event_link(entry, root) -%}
@@ -75,14 +79,15 @@ ORIGINAL_MACROS = """{# Small pieces shared by the pages. Status is always words
 {%- endmacro %}
 
 {% macro window_times(occurrence) -%}
-<time datetime="{{ occurrence.start|iso }}" data-local>{{ occurrence.start|datetime }}</time> \N{EN DASH} <time datetime="{{ occurrence.end|iso }}" data-local>{{ occurrence.end|datetime }}</time>
+{% set opening, between, closing = window_parts(occurrence.start, occurrence.end) -%}
+<span class="range" data-range><time datetime="{{ occurrence.start|iso }}">{{ pieces(opening) }}</time>{{ between }}<time datetime="{{ occurrence.end|iso }}">{{ pieces(closing) }}</time></span>
 {%- endmacro %}
 
 {% macro affected(effects, ids, components_by_id) -%}
 <ul class="affected">
 {% for id in ids %}
 {% if id in components_by_id %}
-<li>{{ components_by_id[id].component.name }}{% if id in effects %}: {{ _(effects[id]|label) }}{% endif %}</li>
+<li><bdi>{{ components_by_id[id].component.name }}</bdi>{% if id in effects %}: {{ _(effects[id]|label) }}{% endif %}</li>
 {% endif %}
 {% endfor %}
 </ul>
@@ -109,6 +114,12 @@ def environments(tmp_path: Path, language: str, zone: Any) -> tuple[Environment,
     fast = make_environment(templates, language, zone)
     plain = make_environment(templates, language, zone)
     plain.install_gettext_translations(translations(language), newstyle=True)
+    # A time's pieces from a Formatter made afresh for each: no memo.
+    plain.globals.update(
+        moment_parts=lambda moment: Formatter(language, zone).moment_parts(moment),
+        window_parts=lambda start, end: Formatter(language, zone).window_parts(start, end),
+        isolate=("\u2068", "\u2069") if language == "ur" else ("", ""),
+    )
     return fast, plain
 
 

@@ -177,11 +177,6 @@ class Formatter:
                 parts.append(("", piece))
         return parts
 
-    def window(self, start: datetime, end: datetime) -> str:
-        """A window in words: 'Tue, Dec 8, 2026, 2:00 - 4:00 AM EET' (see window_parts)."""
-        opening, between, closing = self.window_parts(start, end)
-        return "".join(text for _, text in (*opening, ("", between), *closing))
-
     def window_parts(self, start: datetime, end: datetime) -> WindowParts:
         """A window from `start` to `end`, as pieces of its start, the text between, pieces
         of its end. Within one day it reads as one day, with its weekday and Babel's interval

@@ -28,6 +28,8 @@ PAGES = {
     "resolved incident": "incidents/2026-11-20-slow-database-responses/index.html",
     "long words": "incidents/2026-11-22-long-words/index.html",
     "maintenance": "incidents/2026-12-01-php-84-upgrade/index.html",
+    "overnight in New York": "incidents/overnight/index.html",
+    "across New York's change of clocks": "incidents/clocks/index.html",
     "backup": "incidents/weekly-full-backup/index.html",
     "component": "components/email/index.html",
     "history": "history/index.html",
@@ -49,6 +51,14 @@ updates:
     status: resolved
     message: Fixed.
 """
+# Two windows that read differently in New York: over its midnight, and across the night
+# its clocks go back (1 November 2026, 01:30 EDT to 02:30 EST).
+WINDOWS = {
+    "overnight": "type: maintenance\ntitle: Overnight\ncomponents: [vps]\n"
+    "starts: 2026-11-28T06:00+02:00\nduration: 2h\n",
+    "clocks": "type: maintenance\ntitle: Clocks\ncomponents: [vps]\n"
+    "starts: 2026-11-01T07:30+02:00\nduration: 2h\n",
+}
 
 #: Per page: how far it scrolls sideways; every <time>, duration or word of one drawn on
 #: more than one line (Range.getClientRects: rects that share no height are two lines);
@@ -102,6 +112,8 @@ def make_site(root: Path, language: str, zone: str = "Europe/Helsinki") -> Path:
     """The example repository, with the long words, in `language` and `zone`; its site."""
     config = copy_example(root, language)
     (root / "incidents" / "2026-11-22-long-words.yaml").write_text(LONG_WORDS, "utf-8")
+    for name, source in WINDOWS.items():
+        (root / "incidents" / f"{name}.yaml").write_text(source, "utf-8")
     if zone != "Europe/Helsinki":
         # The same instants: each time without an offset gets Helsinki's.
         config.write_text(config.read_text("utf-8").replace("Europe/Helsinki", zone), "utf-8")

@@ -732,8 +732,12 @@ class _Builder:
             self._check_tag(key_node, None)
             key = str(key_node.value)
             self._check_characters(key_node, key)
-            if key in result:
-                raise LoadError.at(key_node, f"duplicate key '{key}'")
+            if key in result:  # reported with every other one in the file (issue 22)
+                place = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                if place not in self._refused_at:
+                    self._refused_at.add(place)
+                    self.refused.append((*place, f"duplicate key '{key}'"))
+                continue
             self._marks.keys[(*loc, key)] = (
                 key_node.start_mark.line + 1,
                 key_node.start_mark.column + 1,

@@ -1256,6 +1256,24 @@ def test_yaml_duplicate_key(project: Project) -> None:
     assert project.problems() == ["incidents/db.yaml:4:1: duplicate key 'title'"]
 
 
+def test_yaml_every_duplicate_key_is_reported(project: Project) -> None:
+    """All problems at once: a file with two duplicate keys reports both (issue 22)."""
+    project.write_event(
+        "db",
+        """\
+        type: incident
+        title: Slow database
+        title: Slow MySQL
+        components: [shared-hosting]
+        components: [email]
+        """,
+    )
+    assert project.problems() == [
+        "incidents/db.yaml:3:1: duplicate key 'title'",
+        "incidents/db.yaml:5:1: duplicate key 'components'",
+    ]
+
+
 def test_yaml_duplicate_key_in_update(project: Project) -> None:
     project.write_event(
         "db",

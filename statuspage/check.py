@@ -11,6 +11,7 @@ from pathlib import Path
 from statuspage.errors import Problem
 from statuspage.extras import load_extras
 from statuspage.memory import fewer_collections
+from statuspage.scaffold import placeholder_warnings
 from statuspage.sources import Document, display_path, load_sources
 from statuspage.state import SiteState, compute_state, is_stale
 from statuspage.times import format_duration, local_iso, resolve_now
@@ -78,7 +79,9 @@ def stale_build_warnings(output_dir: Path, state: SiteState) -> Iterator[Problem
 
 
 def find_warnings(state: SiteState, documents: dict[str, Document]) -> Iterator[Problem]:
-    """Warn about what a customer would find stale: forgotten incidents, broken promises."""
+    """Warn about what a customer would find stale: forgotten incidents, broken promises,
+    placeholders `statuspage new` wrote that are still in place."""
+    yield from placeholder_warnings(documents)
     now = state.now
     for incident in state.active_incidents:
         document = documents[incident.incident.id]

@@ -21,12 +21,12 @@ from statuspage import DISTRIBUTION, __version__
 from statuspage.check import check, last_build
 from statuspage.edit import NewUpdate, append_update
 from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
-from statuspage.scaffold import NewEvent, init_repository, new_event
+from statuspage.scaffold import LANGUAGES, NewEvent, init_repository, new_event
 from statuspage.schema import SCHEMAS
 from statuspage.sources import display_path, load_sources
 from statuspage.state import compute_state
 from statuspage.terminal import format_status, status_json
-from statuspage.times import TimeError, resolve_now
+from statuspage.times import TimeError, parse_iso, resolve_now
 from statuspage.validate import require_valid, validate_sources
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,7 +46,8 @@ NOW_YEARS = (1970, 2200)
 
 
 class TimeParam(click.ParamType):  # type: ignore[type-arg]
-    """An ISO 8601 time on the command line; a bad one is a usage error (exit 2)."""
+    """An ISO 8601 time on the command line (HH:MM after the date); a bad one is a usage
+    error (exit 2), 15.30 with the colon form suggested."""
 
     name = "TIME"
 
@@ -56,11 +57,9 @@ class TimeParam(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, datetime):
             return value
         try:
-            moment = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(
-                f"expected an ISO 8601 time such as 2026-11-20T10:02, got {value!r}", param, ctx
-            )
+            moment = parse_iso(str(value))
+        except TimeError as error:
+            self.fail(str(error), param, ctx)
         first, last = NOW_YEARS
         if not first <= moment.year <= last:
             self.fail(f"{value!r} is not between the years {first} and {last}", param, ctx)
@@ -167,6 +166,13 @@ def check_command(config: Path, now: datetime | None, strict: bool, output: Path
     "--timezone", default="UTC", show_default=True, help="IANA time zone of the new page."
 )
 @click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the new page.",
+)
+@click.option(
     "--requirement",
     default=None,
     metavar="SPEC",
@@ -175,7 +181,7 @@ def check_command(config: Path, now: datetime | None, strict: bool, output: Path
 )
 @now_option
 def init_command(
-    directory: Path, timezone: str, requirement: str | None, now: datetime | None
+    directory: Path, timezone: str, language: str, requirement: str | None, now: datetime | None
 ) -> None:
     """Scaffold a status repository in DIRECTORY (default: here), which must be empty.
 
@@ -191,7 +197,7 @@ def init_command(
         raise click.BadParameter(
             f"unknown time zone {timezone!r}", param_hint="--timezone"
         ) from None
-    for path in init_repository(directory, _clock(now), zone, requirement):
+    for path in init_repository(directory, _clock(now), zone, requirement, language):
         click.echo(f"created {display_path(path)}")
 
 
@@ -211,12 +217,23 @@ def init_command(
     type=click.Choice(["none", "minor", "major", "critical"]),
     help="Incident impact [default: minor].",
 )
+@click.option(
+    "--message",
+    metavar="TEXT",
+    help="The first update: what customers should know (Markdown).  "
+    "[default: a placeholder in the site's language]",
+)
+@click.option("--description", metavar="TEXT", help="What customers will notice (Markdown).")
 @click.option("--starts", metavar="TIME", help="Start of a maintenance or backup window.")
 @click.option(
     "--duration", metavar="DURATION", help="Length of the window, e.g. 90m, 2h [default: 1h]."
 )
+@click.option("--ends", metavar="TIME", help="End of the window, instead of --duration.")
 @click.option(
-    "--repeat", metavar="RRULE", help="Repeat rule of a window, e.g. FREQ=WEEKLY;BYDAY=SU."
+    "--repeat",
+    metavar="RULE",
+    help="Repeat a window: daily, weekly, monthly, weekdays, or an RRULE such as "
+    "FREQ=WEEKLY;BYDAY=SU.",
 )
 @click.option("--edit", is_flag=True, help="Open the new file in $EDITOR.")
 @now_option
@@ -226,26 +243,42 @@ def new_command(
     config: Path,
     components: tuple[str, ...],
     impact: str | None,
+    message: str | None,
+    description: str | None,
     starts: str | None,
     duration: str | None,
+    ends: str | None,
     repeat: str | None,
     edit: bool,
     now: datetime | None,
 ) -> None:
     """Write incidents/YYYY-MM-DD-slug.yaml for a new event and print its path.
 
-    Never overwrites: a taken name gets -2, -3, ... The file is validated before
-    it is written. Exit 1 on invalid input.
+    A window that repeats without end is named without a date (slug.yaml).
+    Never overwrites: a taken name gets -2, -3, ... A text not given is a
+    placeholder in the site's language, which check warns about. The file is
+    validated before it is written. Exit 1 on invalid input.
 
-        statuspage new incident "Email delays" --component email --impact minor
+        statuspage new incident "Email delays" --component email --impact minor \\
+            --message "Outgoing email is delayed by up to 20 minutes."
         statuspage new maintenance "PHP upgrade" --component web \\
             --starts 2030-01-05T02:00 --duration 2h
+        statuspage new backup "Nightly backup" --component web \\
+            --starts 2030-01-05T03:00 --duration 30m --repeat daily
     """
     if not components:
         raise click.UsageError("give at least one --component")
     if kind != "incident" and starts is None:
-        raise click.UsageError(f"a {kind} needs --starts (and --duration, default 1h)")
-    request = NewEvent(kind, title, components, impact, starts, duration, repeat)
+        raise click.UsageError(f"a {kind} needs --starts (and --duration, default 1h, or --ends)")
+    window_only = {"--starts": starts, "--duration": duration, "--ends": ends, "--repeat": repeat}
+    for name, value in window_only.items():
+        if kind == "incident" and value is not None:
+            raise click.UsageError(f"{name} is for a maintenance or backup window")
+    if duration is not None and ends is not None:
+        raise click.UsageError("give --duration or --ends, not both")
+    request = NewEvent(
+        kind, title, components, impact, starts, duration, repeat, message, description, ends
+    )
     path = new_event(config, request, _clock(now))
     click.echo(display_path(path))
     if edit:
@@ -253,7 +286,7 @@ def new_command(
 
 
 @cli.command("update")
-@click.argument("event_id", metavar="ID")
+@click.argument("event_id", metavar="[ID]", required=False)
 @config_option
 @click.option(
     "--status", required=True, help="The event's status now (e.g. identified, resolved, completed)."
@@ -263,7 +296,7 @@ def new_command(
 @click.option("--at", metavar="TIME", help="When this update was posted [default: now].")
 @now_option
 def update_command(
-    event_id: str,
+    event_id: str | None,
     config: Path,
     status: str,
     message: str,
@@ -273,22 +306,26 @@ def update_command(
 ) -> None:
     """Append an update to incidents/ID.yaml, keeping its comments and layout.
 
-    The result is validated before it is written; the file is replaced
-    atomically. `--status resolved` closes an incident, `--status completed` a
-    window. Times without an offset are in the site's timezone; a time of day
-    alone (11:30) is today. Exit 1 if the update does not fit.
+    ID is the event's id, its file (incidents/ID.yaml) or the start of its id;
+    without it, the one open incident. The result is validated before it is
+    written; the file is replaced atomically. `--status resolved` closes an
+    incident, `--status completed` a window. Times are HH:MM after the date,
+    without an offset in the site's timezone; a time of day alone (11:30) is
+    today. Exit 1 if the update does not fit.
 
         statuspage update 2026-11-20-slow-db --status identified \\
             --message "A failing disk." --next-update 11:30
     """
     path = append_update(config, event_id, NewUpdate(status, message, at, next_update), _clock(now))
-    click.echo(f"updated {display_path(path)}")
+    which = ", the one open incident" if event_id is None else ""
+    click.echo(f"updated {display_path(path)}{which}")
 
 
 @cli.command("build")
 @config_option
 @click.option(
     "--output",
+    "-o",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
     help="Where to write the site.  [default: site/ beside the config]",

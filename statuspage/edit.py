@@ -15,12 +15,13 @@ locked instead.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import glob
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import IO, Any
 import yaml
 
 from statuspage.errors import StatusPageError
-from statuspage.models import Incident, SiteConfig
+from statuspage.models import Event, Incident, SiteConfig
 from statuspage.sources import (
     EVENT_DIR,
     EVENT_SUFFIX,
@@ -38,7 +39,7 @@ from statuspage.sources import (
     load_sources,
     parse_document,
 )
-from statuspage.times import local_iso, parse_time, resolve_now
+from statuspage.times import TimeError, local_iso, parse_time, resolve_now, time_of_day_hint
 from statuspage.validate import require_valid, validate_document, validate_sources
 
 try:  # POSIX only; elsewhere two simultaneous updates are not guarded
@@ -49,7 +50,7 @@ except ImportError:  # pragma: no cover
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 WINDOW_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "cancelled")
 _TOP_LEVEL_KEY = re.compile(r"^[^\s#-]")
-_TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}(:\d{2})?", re.ASCII)
 
 
 class UpdateError(StatusPageError):
@@ -64,14 +65,21 @@ class NewUpdate:
     next_update: str | None = None
 
 
-def append_update(config_path: Path, event_id: str, request: NewUpdate, now: datetime) -> Path:
-    """Append an update to incidents/ID.yaml; return its path."""
+def append_update(
+    config_path: Path, event_id: str | None, request: NewUpdate, now: datetime
+) -> Path:
+    """Append an update to an event's file; return its path.
+
+    `event_id` is the event's id, its file's path (incidents/ID.yaml) or the start of its
+    id (`find_event`); None means the one open incident.
+    """
     sources = load_sources(config_path)
     site, events = require_valid(validate_sources(sources))
-    path = sources.root / EVENT_DIR / f"{event_id}{EVENT_SUFFIX}"
-    event = next((e for e in events if e.id == event_id), None)
-    if event is None or not path.is_file():
-        raise UpdateError(f"no event '{event_id}' (expected {display_path(path)})")
+    directory = sources.root / EVENT_DIR
+    event = find_event(event_id, events, directory)
+    path = directory / f"{event.id}{EVENT_SUFFIX}"
+    if not path.is_file():
+        raise UpdateError(f"no event '{event.id}' (expected {display_path(path)})")
     allowed = INCIDENT_STATUSES if isinstance(event, Incident) else WINDOW_STATUSES
     if request.status not in allowed:
         kind = "an incident" if isinstance(event, Incident) else f"a {event.type}"
@@ -92,14 +100,87 @@ def append_update(config_path: Path, event_id: str, request: NewUpdate, now: dat
     return path
 
 
+#: How many candidates a message lists when a start of an id fits several events.
+_LISTED = 8
+_SAY_WHICH = "give its id, its file (incidents/ID.yaml) or the start of its id"
+
+
+def find_event(given: str | None, events: Sequence[Event], directory: Path) -> Event:
+    """The event `given` names: its id, its file's path, or a start of its id that fits
+    one event only; with None, the one open incident (whose last update is not resolved).
+    UpdateError says why not, with a did-you-mean for an id that fits none."""
+    by_id = {event.id: event for event in events}
+    if given is None:
+        open_incidents = sorted(
+            event.id
+            for event in events
+            if isinstance(event, Incident)
+            and (not event.updates or event.updates[-1].status != "resolved")
+        )
+        if len(open_incidents) == 1:
+            return by_id[open_incidents[0]]
+        if not open_incidents:
+            raise UpdateError(f"no incident is open; say which event to update: {_SAY_WHICH}")
+        raise UpdateError(
+            f"{len(open_incidents)} incidents are open; say which one to update: "
+            f"{_listed(open_incidents)}"
+        )
+    wanted = given.strip()
+    if wanted.endswith(EVENT_SUFFIX) or "/" in wanted or os.sep in wanted:
+        wanted = _id_of_path(wanted, directory)
+    if wanted in by_id:
+        return by_id[wanted]
+    starting = sorted(event_id for event_id in by_id if event_id.startswith(wanted))
+    if len(starting) == 1 and wanted:
+        return by_id[starting[0]]
+    if len(starting) > 1 and wanted:
+        raise UpdateError(
+            f"'{wanted}' is the start of {len(starting)} events' ids; give more of it: "
+            f"{_listed(starting)}"
+        )
+    meant = _meant_id(wanted, sorted(by_id))
+    hint = f" (did you mean '{meant}'?)" if meant else ""
+    raise UpdateError(f"no event '{wanted}' in {display_path(directory)}/{hint}")
+
+
+def _id_of_path(given: str, directory: Path) -> str:
+    """The id of the event file at `given` (incidents/ID.yaml, as shell completion writes)."""
+    path = Path(given)
+    event_id = path.name.removesuffix(EVENT_SUFFIX)
+    if path.exists() and path.resolve() != (directory / path.name).resolve():
+        raise UpdateError(
+            f"{given} is not an event file of this site; its events are in "
+            f"{display_path(directory)}/"
+        )
+    return event_id
+
+
+def _listed(ids: list[str]) -> str:
+    shown = ", ".join(ids[:_LISTED])
+    return shown if len(ids) <= _LISTED else f"{shown} and {len(ids) - _LISTED} more"
+
+
+def _meant_id(given: str, ids: list[str]) -> str | None:
+    """The id `given` was probably meant to be, or to begin (a typo in the first letters)."""
+    close = difflib.get_close_matches(given, ids, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    heads: dict[str, list[str]] = {}
+    for event_id in ids:
+        heads.setdefault(event_id[: len(given)], []).append(event_id)
+    near = difflib.get_close_matches(given, list(heads), n=1, cutoff=0.8)
+    return heads[near[0]][0] if near and len(heads[near[0]]) == 1 else None
+
+
 def _entry(
     request: NewUpdate, zone: tzinfo, now: datetime, last: datetime | None
 ) -> dict[str, str]:
-    try:
-        at = _when(request.at, zone, now) if request.at else now.replace(second=0, microsecond=0)
-        promised = _when(request.next_update, zone, now) if request.next_update else None
-    except ValueError as error:
-        raise UpdateError(str(error)) from None
+    at = (
+        _when("--at", request.at, zone, now) if request.at else now.replace(second=0, microsecond=0)
+    )
+    promised = (
+        _when("--next-update", request.next_update, zone, now) if request.next_update else None
+    )
     if last is not None and at < last:
         raise UpdateError(
             f"--at {local_iso(at, zone)} is before the last update "
@@ -121,11 +202,25 @@ def _entry(
     return entry
 
 
-def _when(text: str, zone: tzinfo, now: datetime) -> datetime:
-    """A time from the command line; a time of day alone (11:30) is today in the site's zone."""
-    if _TIME_OF_DAY.match(text.strip()):
-        text = f"{now.astimezone(zone):%Y-%m-%d}T{text.strip()}"
-    return parse_time(text, zone)
+def _when(option: str, text: str, zone: tzinfo, now: datetime) -> datetime:
+    """A time from the command line; a time of day alone (11:30) is today in the site's zone.
+
+    Only HH:MM[:SS] is a time of day: 11.30, 11,30 and 1130 are refused with the colon
+    form suggested, as they are after a date (`parse_time`).
+    """
+    written = text.strip()
+    try:
+        if _TIME_OF_DAY.fullmatch(written):
+            hours, rest = written.split(":", 1)
+            return parse_time(f"{now.astimezone(zone):%Y-%m-%d}T{int(hours):02d}:{rest}", zone)
+        meant = time_of_day_hint(written)
+        if meant is not None:
+            raise UpdateError(
+                f"{option}: expected a time of day as HH:MM, got '{text}'; did you mean {meant}?"
+            )
+        return parse_time(text, zone)
+    except TimeError as error:
+        raise UpdateError(f"{option}: {error}") from None
 
 
 def _append(text: str, document: Document, entry: dict[str, str]) -> str:
@@ -179,12 +274,12 @@ def _render(entry: dict[str, str], indent: str) -> str:
     out = []
     for key, value in entry.items():
         prefix = f"{indent}- " if first else f"{indent}  "
-        out.append(f"{prefix}{key}: {_scalar(value, indent + '    ')}\n")
+        out.append(f"{prefix}{key}: {yaml_scalar(value, indent + '    ')}\n")
         first = False
     return "".join(out)
 
 
-def _scalar(value: str, indent: str) -> str:
+def yaml_scalar(value: str, indent: str) -> str:
     """Write a value so that YAML reads back exactly it: plain when safe, else quoted or a block."""
     if "\n" in value:
         body = "".join(f"{indent}{line}\n" if line else "\n" for line in value.split("\n"))

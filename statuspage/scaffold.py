@@ -11,24 +11,37 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit, urlunsplit
 
 from statuspage import DISTRIBUTION, __version__
-from statuspage.errors import StatusPageError
+from statuspage.edit import yaml_scalar
+from statuspage.errors import Problem, StatusPageError
+from statuspage.models import Language
 from statuspage.sources import (
     EVENT_DIR,
     EVENT_SUFFIX,
+    Document,
+    Loc,
     display_path,
     load_sources,
     parse_document,
 )
-from statuspage.times import format_duration, local_iso, parse_duration, parse_time, resolve_now
+from statuspage.times import (
+    TimeError,
+    format_duration,
+    local_iso,
+    parse_duration,
+    parse_rule_parts,
+    parse_time,
+    resolve_now,
+)
 from statuspage.validate import (
     component_hint,
     require_valid,
@@ -70,13 +83,19 @@ def _minute(moment: datetime, zone: tzinfo) -> str:
 
 
 def init_repository(
-    directory: Path, now: datetime, zone: tzinfo, requirement: str | None = None
+    directory: Path,
+    now: datetime,
+    zone: tzinfo,
+    requirement: str | None = None,
+    language: str = "en",
 ) -> list[Path]:
     """Scaffold a working status repository in `directory`, which must be empty or new.
 
     `requirement` is what its publishing workflow installs with pip (default: what this
-    copy was installed from, `installed_requirement`).
+    copy was installed from, `installed_requirement`); `language` is the site's.
     """
+    if language not in LANGUAGES:
+        raise ScaffoldError(f"unknown language '{language}'; use one of: {', '.join(LANGUAGES)}")
     note = ""
     if requirement is None:
         requirement, note = installed_requirement()
@@ -97,6 +116,7 @@ def init_repository(
     values = {
         "title": "Example status",
         "timezone": getattr(zone, "key", "UTC"),
+        "language": language,
         "version": __version__,
         "requirement": requirement,
         "requirement_note": note,
@@ -224,7 +244,34 @@ def _create_file(path: Path, text: str) -> Path:
     return path
 
 
-# --- statuspage new -----------------------------------------------------------------------
+# --- statuspage new ---------------------------------------------------------------------
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated into the site's language when written."""
+    return message
+
+
+#: What `new` writes where it is given no text, in the site's language (the catalogs in
+#: statuspage/locale/): a customer would read it, so `check` and `build` warn while it
+#: is still in place (`placeholder_warnings`).
+PLACEHOLDERS = {
+    "incident": N_("We are investigating reports of problems."),
+    "announced": N_("Announced."),
+    "description": N_("Details will follow."),
+}
+#: Texts earlier versions of `new` wrote, in English whatever the site's language.
+_EARLIER_PLACEHOLDERS = ("Announced.", "What customers will notice, in Markdown.")
+#: `--repeat` words and the RRULEs they stand for ({day}: the weekday the window starts).
+REPEAT_WORDS = {
+    "daily": "FREQ=DAILY",
+    "weekly": "FREQ=WEEKLY;BYDAY={day}",
+    "monthly": "FREQ=MONTHLY",
+    "weekdays": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+}
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+#: The languages a site may have (statuspage.yaml's `language`), each with its catalog.
+LANGUAGES: tuple[str, ...] = get_args(Language)
 
 
 @dataclass(frozen=True)
@@ -238,6 +285,9 @@ class NewEvent:
     starts: str | None = None
     duration: str | None = None
     repeat: str | None = None
+    message: str | None = None
+    description: str | None = None
+    ends: str | None = None
 
 
 def slugify(title: str) -> str:
@@ -248,7 +298,11 @@ def slugify(title: str) -> str:
 
 
 def new_event(config_path: Path, request: NewEvent, now: datetime) -> Path:
-    """Write incidents/YYYY-MM-DD-slug.yaml for the request, validated; return its path."""
+    """Write incidents/YYYY-MM-DD-slug.yaml for the request, validated; return its path.
+
+    A window that repeats without end (no UNTIL or COUNT) is named by its slug alone: its
+    first date says nothing about it once it has run for a while.
+    """
     site, _ = require_valid(validate_sources(load_sources(config_path)))
     for component in request.components:
         if component not in site.component_ids:
@@ -256,9 +310,9 @@ def new_event(config_path: Path, request: NewEvent, now: datetime) -> Path:
             raise ScaffoldError(f"unknown component '{component}'{hint}")
     zone = site.zone
     now = resolve_now(now, zone)
-    text, day = _event_text(request, now, zone)
+    text, day, endless = _event_text(request, now, zone, site.language)
     directory = config_path.resolve().parent / EVENT_DIR
-    base = f"{day:%Y-%m-%d}-{slugify(request.title)}"
+    base = slugify(request.title) if endless else f"{day:%Y-%m-%d}-{slugify(request.title)}"
     for number in range(1, 1000):
         event_id = base if number == 1 else f"{base}-{number}"
         path = directory / f"{event_id}{EVENT_SUFFIX}"
@@ -273,26 +327,143 @@ def new_event(config_path: Path, request: NewEvent, now: datetime) -> Path:
     raise ScaffoldError(f"too many events named {base}")
 
 
-def _event_text(request: NewEvent, now: datetime, zone: tzinfo) -> tuple[str, date]:
+def _event_text(
+    request: NewEvent, now: datetime, zone: tzinfo, language: str
+) -> tuple[str, date, bool]:
+    """The new file's text, the day it is named by, and whether it repeats without end."""
     at = _minute(now, zone)
     values = {"title": _quoted(request.title), "at": at, "components": _flow(request.components)}
     if request.kind == "incident":
-        values["impact"] = request.impact or "minor"
-        return _fill(_NEW["incident"], values), now.astimezone(zone).date()
+        values |= {
+            "impact": request.impact or "minor",
+            "message": _text(request.message, "--message", "incident", language, "      "),
+            "description": _description(request.description, language, optional=True),
+        }
+        return _fill(_NEW["incident"], values), now.astimezone(zone).date(), False
     if request.starts is None:
-        raise ScaffoldError(f"a {request.kind} needs --starts (and --duration)")
-    try:
-        starts = parse_time(request.starts, zone)
-        length = parse_duration(request.duration or "1h")
-    except ValueError as error:
-        raise ScaffoldError(str(error)) from None
+        raise ScaffoldError(f"a {request.kind} needs --starts (and --duration or --ends)")
+    if request.duration is not None and request.ends is not None:
+        raise ScaffoldError("give --duration or --ends, not both")
+    starts = _option_time("--starts", request.starts, zone)
+    if request.ends is not None:
+        ends = _option_time("--ends", request.ends, zone)
+        if ends <= starts:
+            raise ScaffoldError(
+                f"--ends {local_iso(ends, zone)} is not after --starts {local_iso(starts, zone)}"
+            )
+        length = f"ends: {_minute(ends, zone)}             # or: duration: 2h"
+    else:
+        try:
+            duration = format_duration(parse_duration(request.duration or "1h"))
+        except TimeError as error:
+            raise ScaffoldError(f"--duration: {error}") from None
+        length = f"duration: {duration}               # or: ends: <time>"
+    rule = repeat_rule(request.repeat, starts.astimezone(zone)) if request.repeat else None
     values |= {
         "kind": request.kind,
         "starts": _minute(starts, zone),
-        "duration": format_duration(length),
-        "repeat": f"repeat: {request.repeat}\n" if request.repeat else "",
+        "length": length,
+        "repeat": f"repeat: {rule}\n" if rule else "",
+        "message": _text(request.message, "--message", "announced", language, "      "),
+        "description": _description(request.description, language, optional=False),
     }
-    return _fill(_NEW["window"], values), starts.astimezone(zone).date()
+    endless = rule is not None and not {"UNTIL", "COUNT"} & set(parse_rule_parts(rule))
+    return _fill(_NEW["window"], values), starts.astimezone(zone).date(), endless
+
+
+def repeat_rule(repeat: str, starts: datetime) -> str:
+    """The RRULE of `--repeat`: daily, weekly, monthly or weekdays, or RRULE text as given."""
+    word = REPEAT_WORDS.get(repeat.strip().lower())
+    if word is not None:
+        return word.format(day=_WEEKDAYS[starts.weekday()])
+    return repeat.strip()
+
+
+def _option_time(option: str, text: str, zone: tzinfo) -> datetime:
+    try:
+        return parse_time(text, zone)
+    except TimeError as error:
+        raise ScaffoldError(f"{option}: {error}") from None
+
+
+def _text(given: str | None, option: str, placeholder: str, language: str, indent: str) -> str:
+    """A message as YAML: the text given, else the placeholder in the site's language."""
+    if given is None:
+        text = yaml_scalar(placeholder_text(placeholder, language), indent)
+        return f"{text}  # a placeholder: write what customers should know"
+    if not given.strip():
+        raise ScaffoldError(f"{option} must not be empty")
+    return yaml_scalar(given.strip(), indent)
+
+
+def _description(given: str | None, language: str, *, optional: bool) -> str:
+    """The `description:` line(s), or "" for an incident given none."""
+    if given is None:
+        if optional:
+            return ""
+        text = yaml_scalar(placeholder_text("description", language), "  ")
+        return f"description: {text}  # a placeholder: what customers will notice (Markdown)\n"
+    if not given.strip():
+        raise ScaffoldError("--description must not be empty")
+    return f"description: {yaml_scalar(given.strip(), '  ')}\n"
+
+
+def placeholder_text(name: str, language: str) -> str:
+    """The placeholder `name` of PLACEHOLDERS in `language`, from its catalog."""
+    return _catalog_texts(language).get(PLACEHOLDERS[name]) or PLACEHOLDERS[name]
+
+
+@cache
+def _catalog_texts(language: str) -> dict[str, str]:
+    """The placeholders' translations in `language` (only Babel's .po reader is imported:
+    `check` does not load the rest of Babel)."""
+    from babel.messages.pofile import read_po
+
+    path = resources.files("statuspage") / "locale" / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    found = {}
+    for message_id in PLACEHOLDERS.values():
+        message = catalog.get(message_id)
+        if message is not None and isinstance(message.string, str) and message.string:
+            found[message_id] = message.string
+    return found
+
+
+@cache
+def placeholder_texts() -> frozenset[str]:
+    """Every placeholder `new` writes, in every shipped language, and those it once wrote."""
+    texts = set(PLACEHOLDERS.values()) | set(_EARLIER_PLACEHOLDERS)
+    for language in LANGUAGES:
+        texts.update(_catalog_texts(language).values())
+    return frozenset(" ".join(text.split()) for text in texts)
+
+
+def placeholder_warnings(documents: Mapping[str, Document]) -> Iterator[Problem]:
+    """A warning at each text `statuspage new` wrote that is still in place: a description
+    or an update's message, in any of the shipped languages."""
+    texts = placeholder_texts()
+    for document in documents.values():
+        data = document.data
+        if not isinstance(data, dict):
+            continue
+        places: list[tuple[Loc, object]] = [(("description",), data.get("description"))]
+        updates = data.get("updates")
+        if isinstance(updates, list):
+            places.extend(
+                (("updates", index, "message"), update.get("message"))
+                for index, update in enumerate(updates)
+                if isinstance(update, dict)
+            )
+        for loc, value in places:
+            if isinstance(value, str) and " ".join(value.split()) in texts:
+                field = "description" if loc == ("description",) else f"updates[{loc[1]}].message"
+                yield document.problem(
+                    loc,
+                    f"{field}: still the placeholder '{value.strip()}' that statuspage new "
+                    "wrote; write what customers should know",
+                    severity="warning",
+                )
 
 
 def _quoted(text: str) -> str:
@@ -306,15 +477,16 @@ def _flow(items: tuple[str, ...]) -> str:
 
 _NEW = {
     "incident": """\
-# Post updates with `statuspage update ID --status S --message TEXT [--next-update T]`.
+# Post updates with `statuspage update --status S --message TEXT [--next-update T]`
+# (the one open incident), or `statuspage update ID ...`.
 type: incident
 title: {{ title }}
 impact: {{ impact }}          # none | minor | major | critical
 components: {{ components }}  # or map each id to a status: {id: partial_outage}
-updates:                   # oldest first; add more with `statuspage update`
+{{ description }}updates:                   # oldest first; add more with `statuspage update`
   - at: {{ at }}
     status: investigating  # investigating | identified | monitoring | resolved
-    message: We are investigating reports of problems.
+    message: {{ message }}
 # postmortem: |            # optional, Markdown
 #   ...
 """,
@@ -323,12 +495,10 @@ type: {{ kind }}
 title: {{ title }}
 components: {{ components }}  # a list: under_maintenance (maintenance) or unchanged (backup)
 starts: {{ starts }}
-duration: {{ duration }}               # or: ends: <time>
-{{ repeat }}description: |
-  What customers will notice, in Markdown.
-updates:                   # scheduled | in_progress | verifying | completed | cancelled
+{{ length }}
+{{ repeat }}{{ description }}updates:  # scheduled | in_progress | verifying | completed | cancelled
   - at: {{ at }}
     status: scheduled      # announces it
-    message: Announced.
+    message: {{ message }}
 """,
 }

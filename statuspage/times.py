@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -137,12 +138,83 @@ def _machine_zone() -> str | None:
     return target if target in iana_zones() else None
 
 
-def parse_time(text: str, zone: tzinfo) -> datetime:
-    """Parse an ISO 8601 time; one without an offset is wall-clock time in `zone`."""
+#: The times SPEC writes: a date, then optionally T (or a space), a time of day
+#: HH:MM[:SS[.fff]] and an offset. Nothing else: Python's fromisoformat also reads
+#: '15.30' as a fraction of the hour (15:00:00.3) and '1530' as 15:30 (issue 20).
+_ISO_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?",
+    re.ASCII,
+)
+#: A time of day written another way (15.30, 15,30, 1530, 9:30, 15), for "did you mean".
+_LOOSE = r"(?P<h>\d{1,2})(?:[.,:]?(?P<m>\d{2})(?:[.,:]?(?P<s>\d{2})(?:[.,](?P<f>\d{1,6}))?)?)?"
+_LOOSE_CLOCK = re.compile(_LOOSE, re.ASCII)
+_LOOSE_TIME = re.compile(
+    r"(?P<date>\d{4}-?\d{2}-?\d{2})(?P<sep>T| +)"
+    + _LOOSE
+    + r" *(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?",
+    re.ASCII,
+)
+
+
+def parse_iso(text: str) -> datetime:
+    """An ISO 8601 time as SPEC writes it, naive when it has no offset; TimeError says why not.
+
+    A time of day written with a dot, a comma or no separator (15.30, 15,30, 1530) is
+    refused with the colon form suggested: `fromisoformat` would read 15.30 as 15:00:00.3.
+    """
+    stripped = text.strip()
+    parsed = None
+    if _ISO_TIME.fullmatch(stripped):
+        with contextlib.suppress(ValueError):
+            parsed = datetime.fromisoformat(stripped)
+    if parsed is None:
+        meant = _meant_time(stripped)
+        if meant is not None:
+            raise TimeError(
+                f"expected a time of day as HH:MM after the date, got '{text}'; "
+                f"did you mean {meant}?"
+            )
+        raise TimeError(f"expected an ISO 8601 time such as {TIME_EXAMPLE}, got '{text}'")
+    return parsed
+
+
+def time_of_day_hint(text: str) -> str | None:
+    """'15:30' for a time of day alone written 15.30, 15,30 or 1530, else None."""
+    match = _LOOSE_CLOCK.fullmatch(text.strip())
+    return _clock_text(match) if match is not None else None
+
+
+def _meant_time(text: str) -> str | None:
+    """The colon form of a time whose time of day is written another way, or None."""
+    match = _LOOSE_TIME.fullmatch(text)
+    if match is None:
+        return None
+    clock = _clock_text(match)
+    digits = match.group("date").replace("-", "")
+    meant = f"{digits[:4]}-{digits[4:6]}-{digits[6:]}{match.group('sep')[0]}{clock}"
+    meant += match.group("offset") or ""
+    if clock is None or meant == text or not _ISO_TIME.fullmatch(meant):
+        return None
     try:
-        parsed = datetime.fromisoformat(text.strip())
+        datetime.fromisoformat(meant)
     except ValueError:
-        raise TimeError(f"expected an ISO 8601 time such as {TIME_EXAMPLE}, got '{text}'") from None
+        return None
+    return meant
+
+
+def _clock_text(match: re.Match[str]) -> str | None:
+    hours, minutes, seconds, fraction = match.group("h", "m", "s", "f")
+    if int(hours) > 23 or int(minutes or 0) > 59 or int(seconds or 0) > 59:
+        return None
+    clock = f"{int(hours):02d}:{minutes or '00'}"
+    if seconds is not None:
+        clock += f":{seconds}" + (f".{fraction}" if fraction else "")
+    return clock
+
+
+def parse_time(text: str, zone: tzinfo) -> datetime:
+    """Parse an ISO 8601 time (`parse_iso`); one without an offset is wall-clock time in `zone`."""
+    parsed = parse_iso(text)
     if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
         raise TimeError(
             f"'{text}': years before {FIRST_YEAR} or after {LAST_YEAR} are not supported"

@@ -370,7 +370,7 @@ def test_new_maintenance_uses_its_start_date_and_announces_it(
 def test_new_backup_with_repeat(project: Project, runner: CliRunner) -> None:
     run(runner, "new", "backup", "Nightly", "--component", "email", "--starts", "2026-11-24T03:00",
         "--duration", "30m", "--repeat", "FREQ=DAILY", "--now", NOW)  # fmt: skip
-    window = next(w for w in project.state().windows if w.window.id == "2026-11-24-nightly")
+    window = next(w for w in project.state().windows if w.window.id == "nightly")
     assert window.recurring
     assert [o.start.astimezone(HELSINKI).hour for o in window.next_occurrences] == [3] * 5
 

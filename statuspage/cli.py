@@ -130,18 +130,22 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+def built_site_option(what: str) -> Callable[[F], F]:
+    """`--output/-o DIR`: the site a command looks at (not writes), default site/."""
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help=f"The built site to look at: {what}.  [default: site/ beside the config]",
+    )
+
+
 @cli.command("check")
 @config_option
 @now_option
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="The built site to look at: a warning if it is older than stale_after.  "
-    "[default: site/ beside the config]",
-)
+@built_site_option("a warning if it is older than stale_after")
 def check_command(config: Path, now: datetime | None, strict: bool, output: Path | None) -> None:
     """Validate statuspage.yaml and every event file.
 
@@ -363,14 +367,7 @@ def build_command(
 @config_option
 @now_option
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="The built site to look at: when it was built, and if it is stale.  "
-    "[default: site/ beside the config]",
-)
+@built_site_option("when it was built, and if it is stale")
 def status_command(config: Path, now: datetime | None, as_json: bool, output: Path | None) -> None:
     """Print the overall state, components, active events, and the next change by the clock.
 

@@ -308,6 +308,7 @@ _DAY_NAMES = dict(
         strict=True,
     )
 )
+_UNITS = {"HOURLY": "hour", "DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
 _PART_NAMES = (
     "FREQ",
     "UNTIL",
@@ -457,6 +458,14 @@ def check_rule_parts(text: str) -> dict[str, str]:
         _check_weekdays(parts["BYDAY"], frequency, parts)
     _check_combinations(frequency, parts)
     _check_density(values)
+    if "BYSETPOS" in values:
+        size = _period_size(parts)
+        if all(abs(position) > size for position in values["BYSETPOS"]):
+            unit = _UNITS[frequency]
+            raise TimeError(
+                f"BYSETPOS={_shown(parts['BYSETPOS'])} never picks a start: each {unit} of "
+                f"this rule has at most {size} to pick from"
+            )
     return parts
 
 
@@ -577,6 +586,14 @@ def parse_rule(text: str, start: datetime | None, zone: tzinfo) -> rrule:
         raise TimeError("expected a single RRULE")
     if not _any_day(names, wall_start):
         raise TimeError(f"the RRULE '{text}' never happens (no day matches all its BY parts)")
+    if start_known and not _weekday_reached(names, wall_start):
+        unit = "hours" if names["FREQ"] == "HOURLY" else "days"
+        raise TimeError(
+            f"the RRULE '{text}' never happens: every {names['INTERVAL']} {unit} from the "
+            f"window's start (a {_DAY_NAMES[_WEEKDAYS[wall_start.weekday()]]}, "
+            f"{wall_start:%H:%M}) never reaches BYDAY={names['BYDAY']}"
+            + (f" at BYHOUR={names['BYHOUR']}" if "BYHOUR" in names and unit == "hours" else "")
+        )
     try:
         first = rule.after(wall_start, inc=True)  # dateutil trips on some values (BYHOUR=25) here
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
@@ -629,6 +646,28 @@ def _any_day(parts: dict[str, str], start: datetime) -> bool:
     return found is not None
 
 
+def _weekday_reached(parts: dict[str, str], start: datetime) -> bool:
+    """Whether stepping INTERVAL hours or days from `start` ever lands on a BYDAY weekday.
+
+    FREQ=DAILY;INTERVAL=7 from a Sunday is on Sundays only: dateutil would look for a
+    Monday period by period up to the year 9999 (seconds). The weekday and hour a step
+    lands on repeat every week, so one week of steps tells.
+    """
+    frequency, interval = parts["FREQ"], int(parts.get("INTERVAL", "1"))
+    if frequency not in ("HOURLY", "DAILY") or interval == 1 or "BYDAY" not in parts:
+        return True
+    wanted = {_WEEKDAYS.index(day[-2:]) for day in parts["BYDAY"].split(",")}
+    if frequency == "DAILY":
+        return any((start.weekday() + step * interval) % 7 in wanted for step in range(7))
+    hours = {int(hour) for hour in parts["BYHOUR"].split(",")} if "BYHOUR" in parts else None
+    first = start.weekday() * 24 + start.hour
+    for step in range(168):
+        weekday, hour = divmod((first + step * interval) % 168, 24)
+        if weekday in wanted and (hours is None or hour in hours):
+            return True
+    return False
+
+
 _PERIODS = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
 
 
@@ -673,11 +712,12 @@ def _values(parts: dict[str, str], name: str) -> set[str]:
     return set(parts[name].split(",")) if name in parts else set()
 
 
-def _starts_per_period(parts: dict[str, str]) -> int:
-    """An upper bound on the windows a (valid) rule starts in one period of FREQ x INTERVAL."""
+def _period_size(parts: dict[str, str]) -> int:
+    """An upper bound on the starts one period of a (valid) rule's FREQ offers BYSETPOS."""
+    times = (len(_values(parts, "BYMINUTE")) or 1) * (len(_values(parts, "BYSECOND")) or 1)
     frequency = parts["FREQ"]
     if frequency == "HOURLY":
-        return 1  # one minute and second an hour (`_check_density`)
+        return times
     weekdays = _values(parts, "BYDAY")
     numbered = sum(1 for day in weekdays if len(day) > 2)
     months = len(_values(parts, "BYMONTH")) or 12
@@ -691,12 +731,22 @@ def _starts_per_period(parts: dict[str, str]) -> int:
         days = len(_values(parts, "BYMONTHDAY")) * (months if frequency == "YEARLY" else 1)
     elif "BYWEEKNO" in parts:
         days = len(_values(parts, "BYWEEKNO")) * (len(weekdays) or 7)
-    elif weekdays:
-        plain = len(weekdays) - numbered  # every Monday: five a month at most
-        days = numbered + plain * (5 if frequency == "MONTHLY" else 5 * months)
+    elif weekdays:  # every Monday: five a month at most, 53 a year; 1MO: one of each
+        plain = len(weekdays) - numbered
+        if frequency == "MONTHLY":
+            days = numbered + plain * 5
+        elif "BYMONTH" in parts:  # 1MO is each month's first Monday then
+            days = (numbered + plain * 5) * months
+        else:
+            days = numbered + plain * 53
     else:
         days = len(_values(parts, "BYMONTH")) or 1
-    starts = days * (len(_values(parts, "BYHOUR")) or 1)
+    return days * (len(_values(parts, "BYHOUR")) or 1) * times
+
+
+def _starts_per_period(parts: dict[str, str]) -> int:
+    """An upper bound on the windows a (valid) rule starts in one period of FREQ x INTERVAL."""
+    starts = _period_size(parts)
     if "BYSETPOS" in parts:
         starts = min(starts, len(_values(parts, "BYSETPOS")))
     return starts
@@ -762,9 +812,11 @@ _kept = [0]
 class RuleSeries:
     """The starts (naive wall-clock times) of one valid repeat rule, each expanded once.
 
-    It keeps one stretch [low, high] fully expanded and widens it when a question reaches
-    past it, so that a rule asked about at many nearby moments (a build, then the states
-    ahead for the page's script) is walked by dateutil once. A rule with COUNT (at most
+    It keeps one stretch [low, high] of the rule fully expanded and widens it when a
+    question reaches past it, so that a rule asked about at many nearby moments (a build,
+    then the states ahead for the page's script) is walked by dateutil once. A walk goes
+    on to the first start past what was asked, which it keeps, so that a rare rule is not
+    walked again up to its next start at every moment. A rule with COUNT (at most
     MAX_COUNT windows) is expanded whole. A lock keeps the stretch whole across threads.
     """
 
@@ -773,10 +825,11 @@ class RuleSeries:
         self.first: datetime | None = rule.after(rule._dtstart, inc=True)  # type: ignore[attr-defined]
         self._every: list[datetime] | None = None
         if "COUNT" in parse_rule_parts(text):
-            self._every = list(islice(rule, MAX_COUNT))
+            every = takewhile(lambda start: start <= _HORIZON, rule)
+            self._every = list(islice(every, MAX_COUNT))
             _note_kept(len(self._every))
         self._known = False
-        self._low = self._high = _NEVER
+        self._low = self._high = _HORIZON
         self._starts: list[datetime] = []
         self._lock = threading.Lock()
 
@@ -789,18 +842,25 @@ class RuleSeries:
             return starts[bisect_left(starts, low) : bisect_right(starts, high)][:MAX_STARTS]
 
     def after(self, moment: datetime, count: int = 1) -> list[datetime]:
-        """The first `count` starts after `moment`."""
+        """The first `count` starts after `moment` (up to the year LAST_YEAR + 1)."""
         with self._lock:
             if self._every is not None:
                 index = bisect_right(self._every, moment)
                 return self._every[index : index + count]
-            if self._known and self._low <= moment <= self._high:
+            inside = self._known and self._low <= moment <= self._high
+            if inside:
                 index = bisect_right(self._starts, moment)
                 found = self._starts[index : index + count]
                 if len(found) == count:
                     return found
-        near = fast_forward(self.rule, self.text, moment)
-        return list(near.xafter(moment, count=count, inc=False))
+            near = fast_forward(self.rule, self.text, moment)
+            later = takewhile(lambda start: start <= _HORIZON, near.xafter(moment, inc=False))
+            found = list(islice(later, count))
+            if inside and len(self._starts) < 2 * MAX_STARTS:  # they continue the stretch
+                reached = found[-1] if len(found) == count else _HORIZON
+                tail = [start for start in found if start > self._high]
+                self._keep(self._starts + tail, self._low, max(reached, self._high))
+            return found
 
     def before(self, moment: datetime) -> datetime | None:
         """The last start at or before `moment`."""
@@ -813,7 +873,7 @@ class RuleSeries:
                 index = bisect_right(self._starts, moment)
                 if index:
                     return self._starts[index - 1]
-        if fast_forward(self.rule, self.text, moment) is self.rule:  # MONTHLY, YEARLY, COUNT
+        if fast_forward(self.rule, self.text, moment) is self.rule:  # MONTHLY, YEARLY
             found: datetime | None = self.rule.before(moment, inc=True)
             return found
         # A rule moved close to `moment` sees only what follows its new start: look back a
@@ -830,8 +890,8 @@ class RuleSeries:
 
     def _widen(self, low: datetime, high: datetime) -> None:
         if self._known and low <= self._high and high >= self._low:  # overlapping: extend
-            head = self._expand(low, self._low) if low < self._low else []
-            tail = self._expand(self._high, high) if high > self._high else []
+            head, _ = self._expand(low, self._low) if low < self._low else ([], low)
+            tail, reached = self._expand(self._high, high) if high > self._high else ([], high)
             if len(head) < MAX_STARTS and len(tail) < MAX_STARTS:
                 starts = (
                     [start for start in head if start < self._low]
@@ -839,24 +899,27 @@ class RuleSeries:
                     + [start for start in tail if start > self._high]
                 )
                 if len(starts) <= 2 * MAX_STARTS:
-                    self._keep(starts, min(low, self._low), max(high, self._high))
+                    self._keep(starts, min(low, self._low), max(reached, self._high))
                     return
-        starts = self._expand(low, high)
-        if len(starts) == MAX_STARTS:  # the cap cut it short: known only to its last start
-            high = starts[-1]
-        self._keep(starts, low, high)
+        starts, reached = self._expand(low, high)
+        self._keep(starts, low, reached)
 
     def _keep(self, starts: list[datetime], low: datetime, high: datetime) -> None:
         _note_kept(len(starts) - len(self._starts))
         self._starts, self._low, self._high, self._known = starts, low, high, True
 
-    def _expand(self, low: datetime, high: datetime) -> list[datetime]:
-        near = fast_forward(self.rule, self.text, low)
-        found = takewhile(lambda start: start <= high, near.xafter(low, inc=True))
-        return list(islice(found, MAX_STARTS))
+    def _expand(self, low: datetime, high: datetime) -> tuple[list[datetime], datetime]:
+        """The starts from `low` to the first past `high` (or the cap), and how far that is."""
+        found: list[datetime] = []
+        for start in fast_forward(self.rule, self.text, low).xafter(low, inc=True):
+            found.append(start)
+            if start > high or start > _HORIZON or len(found) == MAX_STARTS:
+                return found, start
+        return found, max(high, _HORIZON)  # the rule ends: nothing more, ever
 
 
-_NEVER = datetime.min.replace(tzinfo=None)  # noqa: DTZ901 (a naive wall-clock time, unused)
+#: Rules are asked about up to here (times lie between FIRST_YEAR and LAST_YEAR).
+_HORIZON = datetime(LAST_YEAR + 1, 12, 31)  # noqa: DTZ001 (naive wall-clock time)
 
 
 def _note_kept(count: int) -> None:

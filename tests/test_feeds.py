@@ -153,7 +153,7 @@ def test_hostile_but_legal_text_keeps_feeds_valid(project: Project) -> None:
         "x",
         """\
         type: incident
-        title: "Tags <b>& ]]> \\u202e bidi"
+        title: "Tags <b>& ]]> \\u202e bidi\\u202c"
         components: [email]
         updates:
           - at: 2026-11-23T09:00
@@ -169,7 +169,7 @@ def test_hostile_but_legal_text_keeps_feeds_valid(project: Project) -> None:
         "x",
         """\
         type: incident
-        title: "Tags <b>& ]]> \\u202e bidi"
+        title: "Tags <b>& ]]> \\u202e bidi\\u202c"
         components: [email]
         updates:
           - at: 2026-11-23T09:00
@@ -180,7 +180,7 @@ def test_hostile_but_legal_text_keeps_feeds_valid(project: Project) -> None:
     build(project.config_path, project.root / "site", FIXED_NOW)
     for name in FEEDS:
         entry = parse(project.root / "site" / name).entries[0]
-        assert entry.title == "Investigating: Tags <b>& ]]> \u202e bidi"
+        assert entry.title == "Investigating: Tags <b>& ]]> \u202e bidi\u202c"  # balanced (#19)
     atom = parse(project.root / "site" / "feed.atom").entries[0].content[0].value
     assert "<script>" not in atom
     assert "&lt;script&gt;" in atom

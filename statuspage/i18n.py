@@ -136,6 +136,7 @@ class Formatter:
         self._glue = tuple(piece for piece in _PLACEHOLDER.split(self._pattern) if piece)
         self._weekdays: dict[date, str] = {}
         self._windows: dict[Window, WindowParts] = {}
+        self._range_times: dict[tuple[str, int, int], str] = {}
 
     def iso(self, moment: datetime | date) -> str:
         """ISO 8601 for `datetime` attributes, with the site's offset."""
@@ -193,9 +194,8 @@ class Formatter:
         zone, end_zone = first.tzname() or "", last.tzname() or ""
         closing_zone: list[Part] = [("", " "), ("z", end_zone)]
         if first.date() == last.date() and zone == end_zone:
-            begins, ends = DateTimeFormat(first, self.locale), DateTimeFormat(last, self.locale)
             for field, (opening, between, closing) in self._ranges.items():
-                if begins.extract(field) == ends.extract(field):
+                if _extract(first, field) == _extract(last, field):
                     continue
                 before: list[Part] = []
                 after: list[Part] = []
@@ -204,8 +204,8 @@ class Formatter:
                     if piece == "{1}":
                         side.append(("d", self._weekday(first.date())))
                     elif piece == "{0}":
-                        before.append(("t", parse_pattern(opening).apply(first, self.locale)))
-                        after.append(("t", parse_pattern(closing).apply(last, self.locale)))
+                        before.append(("t", self._time_in(opening, first)))
+                        after.append(("t", self._time_in(closing, last)))
                         side = after
                     else:
                         side.append(("", piece))
@@ -238,6 +238,15 @@ class Formatter:
             return _pattern_text(skeletons[found])
         return str(self.locale.date_formats["medium"].pattern)
 
+    def _time_in(self, pattern: str, local: datetime) -> str:
+        """`local`'s time of day in one of the interval's patterns (their fields are the
+        hour, minute and day period only: see _ranges)."""
+        key = (pattern, local.hour, local.minute)
+        text = self._range_times.get(key)
+        if text is None:
+            text = self._range_times[key] = parse_pattern(pattern).apply(local, self.locale)
+        return text
+
     def _weekday(self, day: date) -> str:
         text = self._weekdays.get(day)
         if text is None:
@@ -262,6 +271,10 @@ class Formatter:
             if field not in formats:
                 continue
             opening, closing = (_widen(_tokens(piece), widths) for piece in formats[field])
+            if any(
+                kind == "field" and value[0] not in "hHKkma" for kind, value in opening + closing
+            ):
+                continue  # not a time of day alone: such a window is written in full
             between = ""
             while opening and opening[-1][0] == "chars":
                 between = opening.pop()[1] + between
@@ -439,6 +452,17 @@ class Formatter:
 def _pattern_text(pattern: object) -> str:
     """A pattern of Babel's locale data as text (some are DateTimePattern objects)."""
     return str(getattr(pattern, "pattern", pattern))
+
+
+def _extract(local: datetime, field: str) -> int:
+    """What Babel's interval format compares of a field (DateTimeFormat.extract)."""
+    if field == "a":
+        return int(local.hour >= 12)
+    if field == "h":
+        return local.hour % 12 or 12
+    return {"y": local.year, "M": local.month, "d": local.day, "H": local.hour}.get(
+        field, local.minute
+    )
 
 
 def _tokens(pattern: str) -> list[Token]:

@@ -254,3 +254,33 @@ def test_titles_and_names_are_isolated_wherever_they_are_printed(project: Projec
     # In a page's <title>, a direction mark keeps " · site" out of the title's run.
     title = soup(site / "incidents" / "rtl" / "index.html").title
     assert title is not None and title.get_text() == f"{RTL_TITLE}\u200e · حالت 24/7"
+
+
+@pytest.mark.parametrize("language", ["en", "fi", "ur"])
+def test_one_day_windows_are_babels_interval_of_the_day(language: str) -> None:
+    """Over a year of windows at every hour and length within a day: the date with its
+    weekday, the language's join, then exactly what babel.dates.format_interval writes."""
+    from babel import Locale
+
+    from statuspage.i18n import Formatter
+
+    formatter, locale = Formatter(language, HELSINKI), Locale.parse(language)
+    skeleton = "hm" if "h" in locale.time_formats["short"].pattern else "Hm"
+    glue = str(locale.datetime_formats["medium"])
+    checked = 0
+    for hours in range(0, 24 * 365, 13):
+        start = datetime(2026, 1, 1, tzinfo=HELSINKI) + timedelta(
+            hours=hours, minutes=hours % 4 * 15
+        )
+        for minutes in (30, 90, 300, 600):
+            end = start + timedelta(minutes=minutes)
+            local, later = start.astimezone(HELSINKI), end.astimezone(HELSINKI)
+            if local.date() != later.date() or local.tzname() != later.tzname():
+                continue
+            opening, between, closing = formatter.window_parts(start, end)
+            shown = "".join(text for _, text in (*opening, ("", between), *closing))
+            day = format_skeleton("yMMMEd", local, tzinfo=HELSINKI, locale=language)
+            times = format_interval(local, later, skeleton, tzinfo=HELSINKI, locale=language)
+            assert shown == glue.replace("{1}", day).replace("{0}", times) + f" {local.tzname()}"
+            checked += 1
+    assert checked > 1000

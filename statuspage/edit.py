@@ -140,7 +140,7 @@ def find_event(given: str | None, events: Sequence[Event], directory: Path) -> E
         )
     meant = _meant_id(wanted, sorted(by_id))
     hint = f" (did you mean '{meant}'?)" if meant else ""
-    raise UpdateError(f"no event '{wanted}' in {display_path(directory)}/{hint}")
+    raise UpdateError(f"no event '{given.strip()}' in {display_path(directory)}/{hint}")
 
 
 def _id_of_path(given: str, directory: Path) -> str:
@@ -161,15 +161,15 @@ def _listed(ids: list[str]) -> str:
 
 
 def _meant_id(given: str, ids: list[str]) -> str | None:
-    """The id `given` was probably meant to be, or to begin (a typo in the first letters)."""
-    close = difflib.get_close_matches(given, ids, n=1, cutoff=0.6)
-    if close:
-        return close[0]
-    heads: dict[str, list[str]] = {}
+    """The id `given` was probably meant to be, or to begin (a typo in its first letters)."""
+    best, score = None, 0.6
+    matcher = difflib.SequenceMatcher(b=given)
     for event_id in ids:
-        heads.setdefault(event_id[: len(given)], []).append(event_id)
-    near = difflib.get_close_matches(given, list(heads), n=1, cutoff=0.8)
-    return heads[near[0]][0] if near and len(heads[near[0]]) == 1 else None
+        for candidate in (event_id, event_id[: len(given)]):
+            matcher.set_seq1(candidate)
+            if matcher.real_quick_ratio() > score and matcher.ratio() > score:
+                best, score = event_id, matcher.ratio()
+    return best
 
 
 def _entry(

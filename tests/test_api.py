@@ -34,7 +34,8 @@ from tests.conftest import HELSINKI, REPO_ROOT, Project
 
 #: The example's default moment: the email incident is open, nothing runs.
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)
-#: The PHP 8.4 upgrade runs (02:00-04:00 Helsinki); the email incident is still open.
+#: The PHP 8.4 upgrade runs (02:00-04:00 Helsinki); the email incident was resolved on
+#: 2026-11-23 (`unresolved=True` leaves it open beside the upgrade).
 DURING = datetime(2026, 12, 1, 2, 30, tzinfo=HELSINKI)
 
 FILES = {
@@ -54,19 +55,28 @@ NIGHTLY = "Nightly database snapshots"
 WEEKLY = "Weekly full backup"
 
 
-def example_state(now: datetime) -> SiteState:
+def example_state(now: datetime, *, unresolved: bool = False) -> SiteState:
+    """The example at `now`; with `unresolved`, as if its email incident had not been
+    resolved yet (the example resolves it at 11:48 that day, so that it does not age)."""
     site, events = require_valid(validate_sources(load_sources(REPO_ROOT / "statuspage.yaml")))
+    if unresolved:
+        events = tuple(
+            event.model_copy(update={"updates": event.updates[:-1]})
+            if event.id == "2026-11-23-delayed-outgoing-email"
+            else event
+            for event in events
+        )
     return compute_state(site, events, now)
 
 
 @functools.cache
-def rendered(now: datetime) -> dict[str, bytes]:
-    return render_api(example_state(now))
+def rendered(now: datetime, *, unresolved: bool = False) -> dict[str, bytes]:
+    return render_api(example_state(now, unresolved=unresolved))
 
 
-def api(now: datetime, name: str) -> Any:
+def api(now: datetime, name: str, *, unresolved: bool = False) -> Any:
     """One parsed file of the example's API at `now`, e.g. api(NOW, "summary")."""
-    return json.loads(rendered(now)[f"api/v2/{name}.json"])
+    return json.loads(rendered(now, unresolved=unresolved)[f"api/v2/{name}.json"])
 
 
 def by_name(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -282,7 +292,12 @@ def test_api_status_has_statuspage_indicator_and_wording() -> None:
     expected = {"indicator": "minor", "description": "Partially Degraded Service"}
     assert api(NOW, "status")["status"] == expected
     assert api(NOW, "summary")["status"] == expected
-    assert api(DURING, "status")["status"] == expected  # the incident is still open
+    # An open incident outranks a running maintenance.
+    assert api(DURING, "status", unresolved=True)["status"] == expected
+    assert api(DURING, "status")["status"] == {
+        "indicator": "maintenance",
+        "description": "Service Under Maintenance",
+    }
 
 
 KERNEL = """\
@@ -623,8 +638,9 @@ def scrape(outputs: dict[str, bytes], workdir: Path) -> tuple[Metrics, Any]:
 def test_exporter_reads_the_summary_like_a_statuspage(
     tmp_path: Path, now: datetime, maintenances: set[str], not_operational: set[str]
 ) -> None:
-    metrics, check = scrape(rendered(now), tmp_path)
-    summary = api(now, "summary")
+    # At DURING, the email incident is left open beside the running upgrade.
+    metrics, check = scrape(rendered(now, unresolved=True), tmp_path)
+    summary = api(now, "summary", unresolved=True)
     assert metrics["statuspage_probe_check"] == [({"service_name": "Kettu"}, 1.0)]
     assert (check["success"], check["raw_status"]) == (True, "minor")  # the raw indicator
     assert metrics["statuspage_service_status"] == [({"service_name": "Kettu"}, 0.0)]

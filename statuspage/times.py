@@ -800,8 +800,8 @@ def check_overlap(text: str, length: timedelta) -> None:
 # --- expanding a rule, each stretch once ---------------------------------------------------
 
 #: A hard cap on the starts one question about one rule expands. Valid rules need fewer:
-#: at most 24 a day over the history shown (up to 367 days), the window's length (up to
-#: 366 days) and the 14 days ahead is 17,928.
+#: at most 24 a day over the history shown (up to 367 days) and the 14 days ahead, and at
+#: most MAX_OVERLAP more still running from before, is 9,168.
 MAX_STARTS = 20_000
 #: The starts kept of all rules together, across questions (a build asks about each rule
 #: at up to some hundred moments); past it, every kept expansion is dropped.

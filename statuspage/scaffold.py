@@ -421,7 +421,7 @@ def _catalog_texts(language: str) -> dict[str, str]:
 
     path = resources.files("statuspage") / "locale" / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
+        catalog = read_po(handle)  # no locale: its CLDR data is not needed here
     found = {}
     for message_id in PLACEHOLDERS.values():
         message = catalog.get(message_id)

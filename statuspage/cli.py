@@ -263,6 +263,7 @@ def new_command(
     placeholder in the site's language, which check warns about. The file is
     validated before it is written. Exit 1 on invalid input.
 
+    \b
         statuspage new incident "Email delays" --component email --impact minor \\
             --message "Outgoing email is delayed by up to 20 minutes."
         statuspage new maintenance "PHP upgrade" --component web \\
@@ -317,8 +318,10 @@ def update_command(
     without an offset in the site's timezone; a time of day alone (11:30) is
     today. Exit 1 if the update does not fit.
 
+    \b
         statuspage update 2026-11-20-slow-db --status identified \\
             --message "A failing disk." --next-update 11:30
+        statuspage update --status resolved --message "Fixed."   # the one open incident
     """
     path = append_update(config, event_id, NewUpdate(status, message, at, next_update), _clock(now))
     which = ", the one open incident" if event_id is None else ""

@@ -788,7 +788,7 @@ def is_stale(built: datetime, state: SiteState) -> bool:
 #: How far ahead the optional script can follow the clock without a new build.
 AHEAD = UPCOMING
 #: At most this many moments are embedded; past the last one the page says it is stale.
-MAX_AHEAD = 200
+MAX_AHEAD = 96
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS
 from jinja2.loaders import split_template_path
 from jinja2.nodes import EvalContext
-from jinja2.runtime import Context
+from jinja2.runtime import Context, Macro
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -199,11 +199,25 @@ _INTERNAL_OWNERS = (
     CoroutineType,
     AsyncGeneratorType,
 )
-#: Per type, whether an attribute of a value of it, or a value of it, needs no more than
-#: its name checked: the fast path of _Sandbox.getattr (the full checks cost a third more
-#: render time at 10,000 events). Types only: the answer never depends on the value.
-_PLAIN_OWNERS: dict[type, bool] = {}
-_PLAIN_VALUES: dict[type, bool] = {}
+#: The types whose objects' attributes, and the types of values, that need no more than
+#: the attribute's name checked: the fast path of _Sandbox.getattr (the full checks cost
+#: a third more render time at 10,000 events). Types only: the answer never depends on
+#: the value.
+_PLAIN_OWNERS: set[type] = set()
+_PLAIN_VALUES: set[type] = set()
+_CHECKED: set[tuple[type, type]] = set()
+
+
+def _learn(owner: type, kind: type) -> bool:
+    """Whether attributes of `owner` objects with `kind` values are plain (see above),
+    remembered in _PLAIN_OWNERS and _PLAIN_VALUES."""
+    if (owner, kind) not in _CHECKED:
+        _CHECKED.add((owner, kind))
+        if not issubclass(owner, _INTERNAL_OWNERS):
+            _PLAIN_OWNERS.add(owner)
+        if not issubclass(kind, (*_UNREACHABLE, *_METHOD_TYPES)):
+            _PLAIN_VALUES.add(kind)
+    return owner in _PLAIN_OWNERS and kind in _PLAIN_VALUES
 
 
 class _Sandbox(SandboxedEnvironment):
@@ -218,6 +232,9 @@ class _Sandbox(SandboxedEnvironment):
     template changing the state it is given only changes its own site.)
     """
 
+    #: The ids of the callables make_environment gave it as globals.
+    trusted: frozenset[int] = frozenset()
+
     def getattr(self, obj: Any, attribute: str) -> Any:
         # SandboxedEnvironment.getattr, with a fast path for the attributes nearly all
         # are: a name without "_", of an object that is not a function, class, frame or
@@ -229,17 +246,15 @@ class _Sandbox(SandboxedEnvironment):
                 return obj[attribute]
             except (TypeError, LookupError):
                 return self.undefined(obj=obj, name=attribute)
-        owner, kind = type(obj), type(value)
-        plain_owner = _PLAIN_OWNERS.get(owner)
-        if plain_owner is None:
-            plain_owner = _PLAIN_OWNERS[owner] = not issubclass(owner, _INTERNAL_OWNERS)
-        plain_value = _PLAIN_VALUES.get(kind)
-        if plain_value is None:
-            plain_value = _PLAIN_VALUES[kind] = not issubclass(
-                kind, (*_UNREACHABLE, *_METHOD_TYPES)
-            )
-        if plain_owner and plain_value and not attribute.startswith("_"):
-            return value
+        kind, owner = type(value), type(obj)
+        if (kind in _PLAIN_VALUES and owner in _PLAIN_OWNERS) or _learn(owner, kind):
+            if attribute[:1] != "_":
+                return value
+        elif kind is MethodType and owner in _PLAIN_OWNERS and attribute[:1] != "_":
+            # A method of an object (state.duration), not of a class (a class method) nor
+            # of a string (Markup.format, which wrap_str_format below sandboxes).
+            if not isinstance(value.__self__, type | str):
+                return value
         wrapped = self.wrap_str_format(value)
         if wrapped is not None:
             return wrapped
@@ -256,6 +271,13 @@ class _Sandbox(SandboxedEnvironment):
 
     def is_safe_callable(self, obj: Any) -> bool:
         return not isinstance(obj, type) and super().is_safe_callable(obj)
+
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        # The theme's own helpers and the template's macros, called thousands of times a
+        # build, are known to be safe; anything else is checked (is_safe_callable).
+        if type(obj) is Macro or id(obj) in self.trusted:
+            return context.call(obj, *args, **kwargs)
+        return super().call(context, obj, *args, **kwargs)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Undefined):  # `nope.__init__`: say that `nope` is undefined
@@ -385,6 +407,7 @@ def make_environment(
         zone_note_html=snippets.zone_note,
         time_formats=formatter.script_formats(),
     )
+    env.trusted = frozenset(id(value) for value in env.globals.values() if callable(value))
     return env
 
 

@@ -420,3 +420,18 @@ def test_an_escape_fails_a_real_build_process(repo: Path) -> None:
         f"{unsafe('__init__', 'TemplateReference')}\n"
     )
     assert site_files(repo) == before
+
+
+def test_no_class_given_to_a_template_can_be_called(tmp_path: Path) -> None:
+    from statuspage.render import Page, render_pages
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "x.html").write_text("{{ C('/etc/passwd').read_text() }}", encoding="utf-8")
+    env = make_environment(templates, "en", HELSINKI)
+    with pytest.raises(TemplateProblemError) as raised:
+        render_pages([Page("x", "x.html", {"C": Path})], env)
+    shown = os.path.relpath(templates / "x.html")
+    assert str(raised.value) == (
+        f"{shown}:1:1: template error: <class 'pathlib.Path'> is not safely callable"
+    )

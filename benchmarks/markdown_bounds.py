@@ -27,8 +27,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from statuspage.markdown import MAX_ELEMENTS, measure_markdown
-from statuspage.sources import MAX_FILE_BYTES
+from statuspage.load.sources import MAX_FILE_BYTES
+from statuspage.model.markdown import MAX_ELEMENTS, measure_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 STATUSPAGE = [sys.executable, "-m", "statuspage"]

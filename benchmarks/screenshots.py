@@ -26,7 +26,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from statuspage.build import build  # noqa: E402
-from statuspage.times import parse_time  # noqa: E402
+from statuspage.model.times import parse_time  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

@@ -26,19 +26,19 @@ from typing import Any
 
 from bench import NOW, generate
 
-from statuspage.api import render_api
 from statuspage.check import find_warnings
-from statuspage.feeds import render_feeds
-from statuspage.ical import render_calendars
-from statuspage.incremental import Project
-from statuspage.markdown import render_markdown
-from statuspage.memory import fewer_collections
+from statuspage.cyclegc import fewer_collections
+from statuspage.load.sources import load_sources
+from statuspage.model.markdown import render_markdown
+from statuspage.model.times import resolve_now
+from statuspage.model.validate import require_valid, validate_sources
 from statuspage.output import write_site
-from statuspage.render import make_environment, render_site
-from statuspage.sources import load_sources
+from statuspage.outputs.api import render_api
+from statuspage.outputs.calendar import render_calendars
+from statuspage.outputs.feeds import render_feeds
+from statuspage.outputs.pages import make_environment, render_site
+from statuspage.serve.incremental import Project
 from statuspage.state import compute_state
-from statuspage.times import resolve_now
-from statuspage.validate import require_valid, validate_sources
 
 
 def run_stages(root: Path, output: Path) -> None:

@@ -11,24 +11,24 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from statuspage.api import API_ROOT, render_api
 from statuspage.check import find_warnings
+from statuspage.cyclegc import fewer_collections
 from statuspage.errors import Problem
-from statuspage.extras import Extras, load_extras
-from statuspage.feeds import render_feeds
-from statuspage.ical import render_calendars
-from statuspage.memory import fewer_collections
-from statuspage.output import check_output_dir, new_site
-from statuspage.parallel import Task, run_tasks
-from statuspage.render import compile_templates, make_environment, plan_site, render_pages
-from statuspage.sources import (
+from statuspage.load.extras import Extras, load_extras
+from statuspage.load.sources import (
     EVENT_DIR,
     TEMPLATE_DIR,
     load_sources,
 )
+from statuspage.model.times import resolve_now
+from statuspage.model.validate import Validated, require_valid, validate_sources
+from statuspage.output import check_output_dir, new_site
+from statuspage.outputs.api import API_ROOT, render_api
+from statuspage.outputs.calendar import render_calendars
+from statuspage.outputs.feeds import render_feeds
+from statuspage.outputs.pages import compile_templates, make_environment, plan_site, render_pages
+from statuspage.outputs.parallel import Task, run_tasks
 from statuspage.state import SiteState, compute_state
-from statuspage.times import resolve_now
-from statuspage.validate import Validated, require_valid, validate_sources
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from statuspage.authoring.scaffold import placeholder_warnings
+from statuspage.cyclegc import fewer_collections
 from statuspage.errors import Problem
-from statuspage.extras import load_extras
-from statuspage.memory import fewer_collections
-from statuspage.scaffold import placeholder_warnings
-from statuspage.sources import Document, display_path, load_sources
+from statuspage.load.extras import load_extras
+from statuspage.load.sources import Document, display_path, load_sources
+from statuspage.model.times import format_duration, local_iso, resolve_now
+from statuspage.model.validate import validate_sources
 from statuspage.state import SiteState, compute_state, is_stale
-from statuspage.times import format_duration, local_iso, resolve_now
-from statuspage.validate import validate_sources
 
 #: An incident open longer than this is probably forgotten (SPEC "Commands": check).
 STALE_INCIDENT = timedelta(days=7)

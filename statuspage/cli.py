@@ -18,16 +18,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from statuspage import DISTRIBUTION, __version__
+from statuspage.authoring.edit import NewUpdate, append_update
+from statuspage.authoring.scaffold import LANGUAGES, NewEvent, init_repository, new_event
 from statuspage.check import check, last_build
-from statuspage.edit import NewUpdate, append_update
 from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
-from statuspage.scaffold import LANGUAGES, NewEvent, init_repository, new_event
-from statuspage.schema import SCHEMAS
-from statuspage.sources import display_path, load_sources
+from statuspage.load.sources import display_path, load_sources
+from statuspage.model.schema import SCHEMAS
+from statuspage.model.times import TimeError, parse_iso, resolve_now
+from statuspage.model.validate import require_valid, validate_sources
 from statuspage.state import compute_state
 from statuspage.terminal import format_status, status_json
-from statuspage.times import TimeError, parse_iso, resolve_now
-from statuspage.validate import require_valid, validate_sources
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -357,7 +357,7 @@ def build_command(
     target = output if output is not None else config.parent / "site"
     try:
         from statuspage.build import build
-        from statuspage.parallel import default_jobs
+        from statuspage.outputs.parallel import default_jobs
 
         report = build(config, target, _clock(now), jobs or default_jobs())
     except TimeError as error:
@@ -419,7 +419,7 @@ def serve_command(config: Path, host: str, port: int, now: datetime | None) -> N
 
         statuspage serve --port 8000
     """
-    from statuspage.serve import serve
+    from statuspage.serve.server import serve
 
     serve(config, host, port, now)
 

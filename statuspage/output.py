@@ -37,7 +37,7 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 from statuspage.errors import StatusPageError
-from statuspage.sources import display_path
+from statuspage.load.sources import display_path
 
 #: Written into every build; its presence says "statuspage made this directory".
 MARKER = ".statuspage-build"

@@ -17,7 +17,7 @@ from operator import attrgetter
 from typing import Any, Literal, get_args
 
 from statuspage.memo import Memo
-from statuspage.models import (
+from statuspage.model.models import (
     COMPONENT_STATUSES,
     IMPACTS,
     Component,
@@ -32,7 +32,7 @@ from statuspage.models import (
     WindowStatus,
     WindowUpdate,
 )
-from statuspage.times import midnight, rule_series, wall_to_utc
+from statuspage.model.times import midnight, rule_series, wall_to_utc
 
 Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
 

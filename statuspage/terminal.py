@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
+from statuspage.model.times import format_duration
 from statuspage.state import (
     ComponentState,
     IncidentState,
@@ -14,7 +15,6 @@ from statuspage.state import (
     WindowState,
     is_stale,
 )
-from statuspage.times import format_duration
 
 Style = Callable[[str, str], str]
 

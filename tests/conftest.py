@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from statuspage.build import build
 from statuspage.check import check
-from statuspage.sources import load_sources
+from statuspage.load.sources import load_sources
+from statuspage.model.validate import require_valid, validate_sources
 from statuspage.state import SiteState, compute_state
-from statuspage.validate import require_valid, validate_sources
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 #: Every test pins `now`; this is the default moment (a Monday).

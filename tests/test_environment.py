@@ -22,8 +22,8 @@ from click.testing import CliRunner, Result
 
 from statuspage import build as stage_build
 from statuspage.cli import cli
+from statuspage.load.sources import display_path
 from statuspage.output import MARKER
-from statuspage.sources import display_path
 from tests.conftest import REPO_ROOT, Project
 
 NOW = ["--now", "2026-11-23T10:00"]

@@ -22,11 +22,11 @@ import yaml
 from bs4 import BeautifulSoup, Tag
 from click.testing import CliRunner
 
-from statuspage import edit
+from statuspage.authoring import edit
+from statuspage.authoring.edit import NewUpdate, UpdateError, append_update
+from statuspage.authoring.scaffold import NewEvent, new_event
 from statuspage.build import build
 from statuspage.cli import cli
-from statuspage.edit import NewUpdate, UpdateError, append_update
-from statuspage.scaffold import NewEvent, new_event
 from tests.conftest import FIXED_NOW, HELSINKI, Project, copy_example
 
 # --- content injection ---------------------------------------------------------------------
@@ -242,7 +242,7 @@ def test_symlink_out_of_the_repository_is_refused(
 
 def test_symlink_inside_incidents_is_fine(project: Project) -> None:
     # Inside incidents/ only: a link elsewhere in the repository is refused (issue 19,
-    # tests/test_confinement.py).
+    # tests/load/test_confinement.py).
     (project.root / "incidents" / "drafts").mkdir()
     target = project.root / "incidents" / "drafts" / "x.yaml"
     target.write_text(
@@ -432,7 +432,8 @@ _SLOW_UPDATE = textwrap.dedent(
     """\
     import fcntl, os, sys, time
     from pathlib import Path
-    from statuspage import cli, edit  # imported before T0: all start together
+    from statuspage import cli  # imported before T0: all start together
+    from statuspage.authoring import edit
 
     ready, go = Path(sys.argv[1]), Path(sys.argv[2])
     start, lock_delay, hold = (float(value) for value in sys.argv[3:6])

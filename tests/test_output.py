@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from statuspage import output as stage_output
 from statuspage.cli import cli
+from statuspage.load.sources import display_path
 from statuspage.output import (
     MARKER,
     MARKER_TEXT,
@@ -22,7 +23,6 @@ from statuspage.output import (
     new_site,
     write_site,
 )
-from statuspage.sources import display_path
 from tests.conftest import REPO_ROOT, Project
 
 NOW = ["--now", "2026-11-23T10:00"]

@@ -19,7 +19,7 @@ with dateutil, json and html5lib. The checks:
   has one entry per update posted by `now`;
 - the calendars parse, hold every window once, at its times, and a repeating
   window's RRULE expands (by dateutil, in the site's zone) to the windows we expect;
-- the API files have Statuspage's shapes (the checkers of tests/test_api.py), each
+- the API files have Statuspage's shapes (the checkers of tests/outputs/test_api.py), each
   component's status is the worst its active events give it, a group's is its worst
   child's, and the indicator follows README "Overall indicator".
 
@@ -74,7 +74,7 @@ from hypothesis.strategies import DrawFn
 
 from statuspage.build import build
 from statuspage.cli import cli
-from tests.test_api import (
+from tests.outputs.test_api import (
     FILES,
     INCIDENT,
     MAINTENANCE,

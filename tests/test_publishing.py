@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from statuspage.build import subscriber_families
 from statuspage.cli import cli
-from statuspage.extras import MAX_EXTRA_BYTES, load_extras
-from statuspage.sources import MAX_FILE_BYTES
+from statuspage.load.extras import MAX_EXTRA_BYTES, load_extras
+from statuspage.load.sources import MAX_FILE_BYTES
 from tests.conftest import HELSINKI, Project
 
 NOW = ["--now", "2026-11-23T10:00"]

@@ -20,13 +20,13 @@ import yaml
 from click.testing import CliRunner
 
 from statuspage import __version__
+from statuspage.authoring.edit import NewUpdate, UpdateError, append_update
 from statuspage.build import build
 from statuspage.check import check
 from statuspage.cli import cli
-from statuspage.edit import NewUpdate, UpdateError, append_update
-from statuspage.sources import load_sources
+from statuspage.load.sources import load_sources
+from statuspage.model.validate import require_valid, validate_sources
 from statuspage.state import compute_state
-from statuspage.validate import require_valid, validate_sources
 from tests.conftest import HELSINKI, REPO_ROOT, Project
 
 NOW = "2026-11-23T10:00"
@@ -218,7 +218,7 @@ def test_the_workflow_pip_can_install_from_a_local_wheel(tmp_path: Path, runner:
         )
         archive.writestr(f"{info}/RECORD", "")
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    script = "from statuspage.scaffold import installed_requirement as r; print(r()[0])"
+    script = "from statuspage.authoring.scaffold import installed_requirement as r; print(r()[0])"
     site = recorded_install(
         tmp_path / "site-packages",
         {"url": wheel.as_uri(), "archive_info": {"hashes": {"sha256": digest}}},

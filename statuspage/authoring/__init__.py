@@ -1,0 +1,1 @@
+"""Writing the sources: init and new from templates, update in place."""

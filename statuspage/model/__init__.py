@@ -1,0 +1,1 @@
+"""Stage 2, model: typed models of the sources, validation, times and text."""

@@ -1,0 +1,1 @@
+"""Stage 4, render: the pages, feeds, calendar and API, in memory."""

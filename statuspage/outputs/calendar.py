@@ -1,0 +1,190 @@
+"""Stage 4c: calendar.ics, every maintenance and backup window for calendar apps (RFC 5545).
+
+Built with the icalendar library. A repeating window is one VEVENT with its RRULE
+and a DTSTART in the site's zone (TZID, with its VTIMEZONE), so calendar apps keep
+02:00 local across DST; a cancelled occurrence of it is an override with
+RECURRENCE-ID and STATUS:CANCELLED. UIDs come from the event id, so they are stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event, Timezone, vRecur, vText
+
+from statuspage.i18n import LABELS, translations
+from statuspage.model.times import parse_rule_parts, wall_to_utc
+from statuspage.outputs.feeds import AFFECTED
+from statuspage.state import SiteState, WindowState
+
+#: How often subscribed calendar apps should fetch the calendar again.
+REFRESH = timedelta(minutes=15)
+_END = b"END:VCALENDAR\r\n"
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A window's VEVENTs, written once for calendar.ics and its components' calendars."""
+
+    ical: bytes
+    tzids: frozenset[str]
+
+
+def render_calendars(state: SiteState) -> dict[str, bytes]:
+    """calendar.ics, and components/ID/calendar.ics for each component.
+
+    Each is what icalendar writes for a Calendar of the windows' VEVENTs and the
+    VTIMEZONEs they need (Calendar.add_missing_timezones); the VEVENTs and VTIMEZONEs
+    are written once each and joined, as every window is in several calendars.
+    """
+    site = state.site
+    windows = sorted(state.windows, key=lambda w: w.window.id)
+    written = {window.window.id: _write(state, window) for window in windows}
+    zones: dict[str, bytes | None] = {}
+    outputs = {
+        "calendar.ics": _calendar(state, [written[w.window.id] for w in windows], site.title, zones)
+    }
+    # Each component's windows, gathered in one pass over them.
+    windows_of: dict[str, list[_Written]] = {component.id: [] for component in site.components}
+    for window in windows:
+        for component_id in dict.fromkeys(window.window.components):
+            if component_id in windows_of:
+                windows_of[component_id].append(written[window.window.id])
+    for component in site.components:
+        mine = windows_of[component.id]
+        outputs[f"components/{component.id}/calendar.ics"] = _calendar(
+            state, mine, f"{site.title}: {component.name}", zones
+        )
+    return outputs
+
+
+def _write(state: SiteState, window: WindowState) -> _Written:
+    holder = Calendar()
+    for event in _events(state, window):
+        holder.add_component(event)
+    ical = b"".join(bytes(event.to_ical()) for event in holder.subcomponents)
+    return _Written(ical, frozenset(holder.get_used_tzids()))
+
+
+def _timezone(tzid: str, zones: dict[str, bytes | None]) -> bytes | None:
+    """A VTIMEZONE as Calendar.add_missing_timezones makes it (None: a zone it does not know)."""
+    if tzid not in zones:
+        try:
+            zone = Timezone.from_tzid(
+                tzid, first_date=Timezone.DEFAULT_FIRST_DATE, last_date=Timezone.DEFAULT_LAST_DATE
+            )
+        except ValueError:
+            zones[tzid] = None
+        else:
+            zones[tzid] = bytes(zone.to_ical())
+    return zones[tzid]
+
+
+def _calendar(
+    state: SiteState, windows: list[_Written], name: str, zones: dict[str, bytes | None]
+) -> bytes:
+    site = state.site
+    calendar = Calendar()
+    calendar.add("prodid", "-//statuspage//statuspage//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", vText(name))
+    calendar.add("x-wr-timezone", site.timezone)
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT15M")
+    head = bytes(calendar.to_ical())
+    if not head.endswith(_END):
+        raise AssertionError("icalendar ends a calendar with END:VCALENDAR")
+    used = calendar.get_used_tzids().union(*(window.tzids for window in windows)) - {"UTC"}
+    # Every time is in the site's zone, so this is one zone (or none): icalendar's own order,
+    # a set's, only ever mattered for more.
+    timezones = [_timezone(tzid, zones) for tzid in sorted(used)]
+    return b"".join(
+        [
+            head[: -len(_END)],
+            *(zone for zone in timezones if zone is not None),
+            *(window.ical for window in windows),
+            _END,
+        ]
+    )
+
+
+def _events(state: SiteState, window: WindowState) -> list[Event]:
+    site = state.site
+    source = window.window
+    gettext = translations(site.language).gettext
+    host = urlsplit(site.base_url).netloc
+    uid = f"{source.id}@{host}"
+    url = f"{site.base_url}incidents/{source.id}/"
+    summary = f"{gettext(LABELS[source.type])}: {source.title}"
+    names = {c.component.id: c.component.name for c in state.components}
+    affected = ", ".join(names[c] for c in source.components if c in names)
+    description = "\n\n".join(
+        part
+        for part in (
+            source.description or "",
+            f"{gettext(AFFECTED)}: {affected}" if affected else "",
+            url,
+        )
+        if part
+    )
+    sequence = len(window.updates)  # each update posted about a window is a new version of it
+
+    def vevent(start: datetime, status: str) -> Event:
+        event = Event()
+        event.add("uid", uid)
+        event.add("dtstamp", state.now)
+        event.add("sequence", sequence)
+        event.add("summary", summary)
+        event.add("description", description)
+        event.add("url", url)
+        event.add("categories", [gettext(LABELS[source.type])])
+        event.add("status", status)
+        event.add("transp", "TRANSPARENT")
+        event.add("dtstart", start)
+        return event
+
+    if source.repeat is None:
+        status = "CANCELLED" if window.status == "cancelled" else "CONFIRMED"
+        event = vevent(_one_off(source.starts, site.zone), status)
+        event.add("dtend", _one_off(source.starts + source.length, site.zone))
+        return [event]
+    # In the site's zone, so that the rule keeps the wall-clock time across DST changes.
+    series = vevent(source.starts.astimezone(site.zone), "CONFIRMED")
+    series.add("duration", source.length)
+    series.add("rrule", _rule(source.repeat, site.zone))
+    events = [series]
+    for occurrence in window.occurrences:
+        if occurrence.status_at(state.now) == "cancelled" and occurrence.start > source.starts:
+            cancelled = vevent(occurrence.start.astimezone(site.zone), "CANCELLED")
+            cancelled.add("recurrence-id", occurrence.start.astimezone(site.zone))
+            cancelled.add("duration", source.length)
+            events.append(cancelled)
+    return events
+
+
+def _one_off(moment: datetime, zone: tzinfo) -> datetime:
+    """A one-off window's start or end: in the site's zone, or in UTC where that is unclear.
+
+    A TZID time that happens twice (the hour repeated when the clocks go back) means the
+    first of the two (RFC 5545, 3.3.5): the second one is written in UTC instead.
+    """
+    local = moment.astimezone(zone)
+    if local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset():
+        return moment.astimezone(UTC)
+    return local
+
+
+def _rule(text: str, zone: tzinfo) -> vRecur:
+    """The repeat rule for iCalendar: with a TZID start, UNTIL must be in UTC (RFC 5545)."""
+    parts = parse_rule_parts(text)
+    until = parts.get("UNTIL")
+    if until and not until.endswith("Z"):
+        stamp = "%Y%m%dT%H%M%S" if "T" in until else "%Y%m%d"
+        naive = datetime.strptime(until, stamp)  # noqa: DTZ007 - wall-clock time in the site's zone
+        parts["UNTIL"] = wall_to_utc(naive, zone).strftime("%Y%m%dT%H%M%SZ")
+    rule: vRecur = vRecur.from_ical(";".join(f"{name}={value}" for name, value in parts.items()))
+    return rule

@@ -1,0 +1,136 @@
+"""What the optional script follows: each part of a page that time decides, at each moment ahead.
+
+A page is built at one moment and read at another (issue 12). The build knows every moment
+in the next days at which the clock alone changes the state (`SiteState.ahead`), so it
+renders the parts of a page that depend on it — the banner, the running and upcoming
+windows, the active incidents, component statuses, an event's page body and its status in
+lists — for each of those moments, with the same templates and snippets as the page
+itself. The page carries them as JSON; the script only picks the last moment the visitor's
+clock has passed. What it shows at T is then what a build at T shows for those parts.
+
+A part is an element with `data-clock="KEY"`: `banner`, `active`, `windows`, `c:COMPONENT`,
+`a:EVENT` (an event page's body), `e:EVENT` and `d:EVENT` (an event in a list, without and
+with its date).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from statuspage.model.times import LAST_YEAR
+from statuspage.state import Ahead, SiteState
+
+#: The parts rendered by a template of their own name (banner.html, active.html, windows.html).
+TEMPLATE_PARTS = ("banner", "active", "windows")
+#: A duration the script keeps current (Snippets.live_duration): its text, between the groups.
+_SO_FAR = re.compile(r'(<span data-since="[^"]*">)[^<]*(</span>)')
+
+
+class ClockParts:
+    """The parts of the site's pages at each moment ahead, rendered once per site and root."""
+
+    def __init__(
+        self,
+        state: SiteState,
+        context_of: Callable[[SiteState], dict[str, Any]],
+        entries_of: Callable[[SiteState], Iterable[Any]],
+    ) -> None:
+        self.state = state
+        self._context_of = context_of
+        self._entries_of = entries_of
+        self._contexts: dict[int, dict[str, Any]] = {}
+        self._entries: dict[int, dict[str, Any]] = {}
+        self._parts: dict[tuple[str, str], list[list[str]]] = {}
+
+    @property
+    def ahead(self) -> Ahead:
+        """The states ahead, computed when a page first asks (serve renders pages lazily)."""
+        return self.state.ahead
+
+    def data(self, env: Environment, keys: Iterable[str], root: str) -> Markup:
+        """The JSON a page carries for the script: its build, when it is stale, its parts."""
+        state = self.state
+        regions = {}
+        for key in keys:
+            if key[1:2] == ":" and key[0] in "aed" and key[2:] not in self.ahead.changing:
+                continue  # an event whose state the clock does not change in these days
+            steps = self._steps(env, key, root)
+            if len(steps) > 1:
+                regions[key] = steps
+        data = {
+            "built": _instant(state.now),
+            "until": _instant(self.ahead.until),
+            "stale": int(state.site.stale_after.total_seconds()),
+            "regions": regions,
+        }
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        # Inside <script>: no "</script>" or "<!--" can end it early.
+        return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+    def _steps(self, env: Environment, key: str, root: str) -> list[list[str]]:
+        """[[moment, html], ...]: the part at build time, then at each moment it changes."""
+        found = self._parts.get((key, root))
+        if found is None:
+            first = self._render(env, self.state, key, root) or ""
+            found = [[_instant(self.state.now), first]]
+            for state in self.ahead.states:
+                html = self._render(env, state, key, root)
+                if html is not None and html != found[-1][1]:
+                    found.append([_instant(state.now), html])
+            self._parts[(key, root)] = found
+        return found
+
+    def _render(self, env: Environment, state: SiteState, key: str, root: str) -> str | None:
+        """The part `key` as a page of `root` shows it in `state`; None where it has no event.
+
+        A duration "so far" is left empty: the script writes it for its own moment.
+        """
+        html = self._render_part(env, state, key, root)
+        return None if html is None else _SO_FAR.sub(r"\1\2", html)
+
+    def _render_part(self, env: Environment, state: SiteState, key: str, root: str) -> str | None:
+        context = self._context(state, root)
+        if key in TEMPLATE_PARTS:
+            return env.get_template(f"{key}.html").render(context).strip()
+        kind, _, name = key.partition(":")
+        if kind == "c":
+            macros = env.get_template("macros.html").make_module(context)
+            return str(macros.component_status(state.component(name)))  # type: ignore[attr-defined]
+        entry = self._entry(state, name)
+        if entry is None:
+            return None
+        if kind == "a":
+            return env.get_template("article.html").render({**context, "entry": entry}).strip()
+        event_meta: Callable[[Any, bool], str] = env.globals["event_meta_html"]  # type: ignore[assignment]
+        return str(event_meta(entry, kind == "d"))
+
+    def _context(self, state: SiteState, root: str) -> dict[str, Any]:
+        common = self._contexts.get(id(state))
+        if common is None:
+            common = self._contexts[id(state)] = self._context_of(state)
+        return {**common, "root": root}
+
+    def _entry(self, state: SiteState, event_id: str) -> Any:
+        entries = self._entries.get(id(state))
+        if entries is None:
+            entries = self._entries[id(state)] = {
+                entry.id: entry
+                for entry in self._entries_of(state)
+                if state is not self.state or entry.id in self.ahead.changing
+            }
+        return entries.get(event_id)
+
+
+def _instant(moment: datetime) -> str:
+    """An instant as the script's Date.parse reads it: UTC, '2026-12-03T12:00:00Z'."""
+    moment = moment.astimezone(UTC)
+    if moment.year > LAST_YEAR:  # `until` of a `now` near the end of time
+        moment = moment.replace(year=LAST_YEAR)
+    return moment.isoformat().replace("+00:00", "Z")

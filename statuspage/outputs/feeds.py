@@ -1,0 +1,267 @@
+"""Stage 4b: Atom, RSS 2.0 and JSON Feed 1.1, one entry per update and per announced window.
+
+Feeds are built from feedgen objects, not templates (Pelican's writers). Entry ids
+are built from what an update is (its event, time and status), so they stay the
+same across builds and across `now` (issue 4). Text that XML 1.0 forbids never
+gets this far: the loader refuses it where it was written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+
+from feedgen.feed import FeedGenerator
+from markupsafe import Markup
+
+from statuspage.i18n import LABELS, N_, Formatter, translations
+from statuspage.model.markdown import render_markdown
+from statuspage.model.models import Incident, IncidentUpdate, Window, WindowUpdate
+from statuspage.state import IncidentState, SiteState, WindowState, repeat_numbers
+
+#: How many entries a feed keeps (SPEC "The site": the latest 50).
+FEED_LENGTH = 50
+
+AFFECTED = N_("Affected components")
+_STATUS = N_("Status")
+_SCHEDULE = N_("When")
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One thing a subscriber is told: an update, or a window being announced.
+
+    Its HTML is written when first asked for: a site has an item per update ever posted,
+    and the feeds show only the latest ones.
+    """
+
+    id: str
+    title: str
+    url: str
+    published: datetime
+    components: tuple[str, ...]
+    write_html: Callable[[], str] = field(repr=False, compare=False)
+
+    @cached_property
+    def html(self) -> str:
+        return self.write_html()
+
+
+class _Writer:
+    """Turns events into feed items in the site's language."""
+
+    def __init__(self, state: SiteState) -> None:
+        self.state = state
+        self.base = state.site.base_url
+        self._ = translations(state.site.language).gettext
+        self.formatter = Formatter(state.site.language, state.site.zone)
+        self.names = {c.component.id: c.component.name for c in state.components}
+        self._labels: dict[str, str] = {}
+
+    def page(self, event_id: str) -> str:
+        return f"{self.base}incidents/{event_id}/"
+
+    def label(self, key: str) -> str:
+        text = self._labels.get(key)
+        if text is None:
+            text = self._labels[key] = self._(LABELS.get(key, key))
+        return text
+
+    def facts(self, status: str, components: Iterable[str], extra: str = "") -> Markup:
+        affected = ", ".join(self.names[c] for c in components if c in self.names)
+        line = Markup("<p><strong>{}:</strong> {}</p>")
+        html = line.format(self._(_STATUS), self.label(status) + extra)
+        if affected:
+            html += line.format(self._(AFFECTED), affected)
+        return html
+
+    def link(self, url: str, title: str) -> Markup:
+        return Markup('<p><a href="{}">{}</a></p>').format(url, title)
+
+    def incident_items(self, incident: IncidentState) -> Iterable[FeedItem]:
+        impact = f" · {self.label('impact-' + incident.impact)}"
+        event = incident.incident
+        url, components = self.page(event.id), tuple(event.components)
+        updates = incident.updates
+        repeats = repeat_numbers((update.at, update.status) for update in updates)
+        for update, repeat in zip(updates, repeats, strict=True):
+            yield self._update_item(event, url, components, update, repeat, impact)
+
+    def window_items(self, window: WindowState) -> Iterable[FeedItem]:
+        event: Window = window.window
+        first = event.updates[0] if event.updates else None
+        announcement = first if first is not None and first.status == "scheduled" else None
+        if announcement is None or announcement.at <= self.state.now:
+            message = announcement.message if announcement else None
+            yield self._announcement(window, self.page(event.id), message)
+        url, components = self.page(event.id), tuple(event.components)
+        updates = window.updates
+        repeats = repeat_numbers((update.at, update.status) for update in updates)
+        for update, repeat in zip(updates, repeats, strict=True):
+            if update is not announcement:
+                yield self._update_item(event, url, components, update, repeat)
+
+    def _update_item(
+        self,
+        event: Incident | Window,
+        url: str,
+        components: tuple[str, ...],
+        update: IncidentUpdate | WindowUpdate,
+        repeat: int,
+        extra: str = "",
+    ) -> FeedItem:
+        def write_html() -> str:
+            html = (
+                render_markdown(update.message)
+                + self.facts(update.status, event.components, extra)
+                + self.link(url, event.title)
+            )
+            return str(html)
+
+        return FeedItem(
+            id=_entry_id(url, update.at, update.status, repeat),
+            title=f"{self.label(update.status)}: {event.title}",
+            url=url,
+            published=update.at,
+            components=components,
+            write_html=write_html,
+        )
+
+    def _announcement(self, window: WindowState, url: str, message: str | None) -> FeedItem:
+        event = window.window
+        # Announced with its first update (`statuspage new` writes a `scheduled` one), or at
+        # the latest when it starts.
+        published = min(event.updates[0].at, event.starts) if event.updates else event.starts
+
+        def write_html() -> str:
+            if window.recurring and event.repeat is not None:
+                when = f"{self.formatter.rule(event.repeat)}, {self.formatter.moment(event.starts)}"
+            else:
+                start, end = event.starts, event.starts + event.length
+                when = f"{self.formatter.moment(start)} \N{EN DASH} {self.formatter.moment(end)}"
+            html = (
+                Markup("<p><strong>{}:</strong> {}</p>").format(self._(_SCHEDULE), when)
+                + render_markdown(event.description)
+                + render_markdown(message)
+                + self.facts("scheduled", event.components)
+                + self.link(url, event.title)
+            )
+            return str(html)
+
+        return FeedItem(
+            id=f"{url}#announced",
+            title=f"{self.label(event.type)}: {event.title}",
+            url=url,
+            published=published,
+            components=tuple(event.components),
+            write_html=write_html,
+        )
+
+
+def _entry_id(url: str, at: datetime, status: str, repeat: int) -> str:
+    """`URL#20261120T080200Z-investigating`, and `-2`, `-3` for repeats of both."""
+    suffix = f"-{repeat + 1}" if repeat else ""
+    return f"{url}#{at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{status}{suffix}"
+
+
+def feed_items(state: SiteState) -> list[FeedItem]:
+    """Every item of the site's feeds, newest first."""
+    writer = _Writer(state)
+    items: list[FeedItem] = []
+    for incident in state.incidents:
+        items.extend(writer.incident_items(incident))
+    for window in state.windows:
+        items.extend(writer.window_items(window))
+    return sorted(items, key=lambda item: (item.published, item.id), reverse=True)
+
+
+def render_feeds(state: SiteState) -> dict[str, bytes]:
+    """feed.atom, feed.rss, feed.json, history.atom, history.rss and one Atom feed per component."""
+    items = feed_items(state)
+    latest = items[:FEED_LENGTH]
+    site = state.site
+    outputs = {
+        "feed.atom": _atom(state, latest, "feed.atom"),
+        "feed.rss": _rss(state, latest, "feed.rss"),
+        "feed.json": _json_feed(state, latest, "feed.json"),
+        # The hosted Statuspage's paths, so subscribers of a page that moves here keep working.
+        "history.atom": _atom(state, latest, "history.atom"),
+        "history.rss": _rss(state, latest, "history.rss"),
+    }
+    # Each component's latest items, gathered in one pass over them (newest first).
+    latest_of: dict[str, list[FeedItem]] = {component.id: [] for component in site.components}
+    for item in items:
+        for component_id in dict.fromkeys(item.components):
+            mine = latest_of.get(component_id)
+            if mine is not None and len(mine) < FEED_LENGTH:
+                mine.append(item)
+    for component in site.components:
+        mine = latest_of[component.id]
+        path = f"components/{component.id}/feed.atom"
+        outputs[path] = _atom(state, mine, path, f"{site.title}: {component.name}")
+    return outputs
+
+
+def _generator(
+    state: SiteState, items: list[FeedItem], path: str, title: str | None
+) -> FeedGenerator:
+    site = state.site
+    feed = FeedGenerator()
+    feed.id(site.base_url + path)
+    feed.title(title or site.title)
+    feed.description(site.description or site.title)
+    feed.language(site.language)
+    # RSS takes the last link as the channel's link: the page, after the feed itself.
+    feed.link(href=site.base_url + path, rel="self")
+    feed.link(href=site.base_url, rel="alternate")
+    updated = max(
+        (item.published for item in items if item.published <= state.now), default=state.now
+    )
+    feed.updated(updated)
+    feed.lastBuildDate(updated)  # else feedgen writes the wall clock
+    for item in reversed(items):  # feedgen prepends entries
+        entry = feed.add_entry()
+        entry.id(item.id)
+        entry.guid(item.id, permalink=False)
+        entry.title(item.title)
+        entry.link(href=item.url)
+        entry.content(item.html, type="html")
+        entry.published(item.published)
+        entry.updated(item.published)
+    return feed
+
+
+def _atom(state: SiteState, items: list[FeedItem], path: str, title: str | None = None) -> bytes:
+    return bytes(_generator(state, items, path, title).atom_str(pretty=True))
+
+
+def _rss(state: SiteState, items: list[FeedItem], path: str) -> bytes:
+    return bytes(_generator(state, items, path, None).rss_str(pretty=True))
+
+
+def _json_feed(state: SiteState, items: list[FeedItem], path: str) -> bytes:
+    site = state.site
+    iso: Callable[[datetime], str] = lambda moment: moment.astimezone(site.zone).isoformat()  # noqa: E731
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": site.title,
+        "home_page_url": site.base_url,
+        "feed_url": site.base_url + path,
+        "description": site.description or site.title,
+        "language": site.language,
+        "items": [
+            {
+                "id": item.id,
+                "url": item.url,
+                "title": item.title,
+                "content_html": item.html,
+                "date_published": iso(item.published),
+                "tags": list(item.components),
+            }
+            for item in items
+        ],
+    }
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -1,0 +1,857 @@
+"""Stage 4a, render: the HTML pages of SPEC's "The site" table, from the state, in memory.
+
+`make_environment()` is the one place where the template search path, filters
+and globals are set up; `render_site()` turns a SiteState into {path: bytes}.
+Templates get the computed state, never raw YAML (the README lists the context).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import traceback
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from operator import attrgetter
+from pathlib import Path, PurePath
+from types import (
+    AsyncGeneratorType,
+    BuiltinMethodType,
+    CodeType,
+    CoroutineType,
+    FrameType,
+    FunctionType,
+    GeneratorType,
+    MethodType,
+    ModuleType,
+    TracebackType,
+)
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    PrefixLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateNotFound,
+    Undefined,
+    pass_eval_context,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.filters import FILTERS
+from jinja2.loaders import split_template_path
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context, Macro
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+
+from statuspage import __version__
+from statuspage.errors import Problem, StatusPageError
+from statuspage.i18n import LABELS, N_, RTL, Formatter, translations
+from statuspage.load.sources import (
+    THEME_DIR,
+    RefusedSourceError,
+    SourceFolder,
+    display_path,
+    why_unreadable,
+)
+from statuspage.model.markdown import render_markdown
+from statuspage.model.times import midnight
+from statuspage.outputs.clock import TEMPLATE_PARTS, ClockParts
+from statuspage.state import IncidentState, SiteState, WindowState
+
+#: Days of history on the home page (SPEC "The site": the last 7 days).
+RECENT_DAYS = 7
+STATIC_FILES = ("static/style.css",)
+
+
+# Shields-like colours of the badge, by the page's indicator.
+BADGE_COLOURS = {
+    "none": "#1a7f37",
+    "minor": "#9a6700",
+    "major": "#c4361c",
+    "critical": "#a11b5a",
+    "maintenance": "#0b63c5",
+}
+
+
+def _text_width(text: str) -> int:
+    """Roughly how wide `text` is in 11px Verdana, as shields.io estimates it."""
+    return round(sum(4.0 if char in "iljtf.,:;' " else 7.0 for char in text))
+
+
+class TemplateProblemError(StatusPageError):
+    """A template failed to load or render; the message names the template and line."""
+
+
+EventState = IncidentState | WindowState
+
+
+class EventEntry:
+    """One event as lists show it: its state and when it counts as happening.
+
+    Read-only by convention; a plain class with slots, as a site makes one per event
+    every build (a frozen dataclass took three times as long to make).
+    """
+
+    __slots__ = ("end", "id", "kind", "start", "state", "title")
+
+    def __init__(self, state: EventState, kind: str, start: datetime, end: datetime | None):
+        self.state, self.kind, self.start, self.end = state, kind, start, end
+        # The event's id and title, read once: lists show them thousands of times.
+        event = state.incident if isinstance(state, IncidentState) else state.window
+        self.id: str = state.id
+        self.title: str = event.title
+
+    def __repr__(self) -> str:
+        return f"EventEntry({self.kind} {self.id!r}, {self.start.isoformat()})"
+
+
+class TemplateSourceError(TemplateError):
+    """A template file that was not read (a link out of templates/, a FIFO, too large, not
+    UTF-8): its problem, at its path."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+#: The text of every template file the loader read, by its file name: errors are placed
+#: in it (the file on disk may have changed since, or be one not to open again).
+_TEMPLATE_SOURCES: dict[str, str] = {}
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as Jinja counts lines
+
+
+class _SourceLoader(BaseLoader):
+    """Templates from folders, first to last, each file opened as sources.py opens every
+    source file: resolved and confined to the repository's templates/ or the built-in
+    theme, whatever links lead there (issue 19), a regular file, at most 2 MB (issue 22).
+
+    A name that exists in a folder but cannot be read there fails; it never falls back
+    to the next folder's template of the same name.
+    """
+
+    def __init__(self, folders: Sequence[SourceFolder]) -> None:
+        self._folders = tuple(folders)
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, None]:
+        pieces = split_template_path(template)  # no "..": TemplateNotFound
+        for folder in self._folders:
+            candidate = os.path.join(folder.path, *pieces)
+            if not os.path.lexists(candidate):
+                continue
+            text = _read_template(folder, candidate)
+            _TEMPLATE_SOURCES[candidate] = text
+            return text, candidate, None  # None: never stale (the build's one moment)
+        raise TemplateNotFound(template)
+
+
+def _read_template(folder: SourceFolder, path: str) -> str:
+    shown = display_path(Path(path))
+    try:
+        raw, _ = folder.read(path, THEME_DIR)
+        return raw.decode("utf-8")
+    except RefusedSourceError as error:
+        problem = Problem(shown, 1, 1, error.message)
+    except OSError as error:
+        problem = Problem(shown, 1, 1, why_unreadable(error, os.path.islink(path)))
+    except UnicodeDecodeError as error:
+        before = raw[: error.start].decode("utf-8")
+        lines = _LINE_BREAK.split(before)
+        problem = Problem(shown, len(lines), len(lines[-1]) + 1, "the file is not valid UTF-8")
+    raise TemplateSourceError(problem) from None
+
+
+# What no value a template holds may be, however it got there (issue 19): the ways out to
+# modules, classes, files and paths, and Jinja's own machinery (the environment, its
+# loader, a context, a compiled template), from which the rest of the process is reached.
+_UNREACHABLE: tuple[type, ...] = (
+    ModuleType,
+    type,
+    PurePath,
+    io.IOBase,
+    os.DirEntry,
+    Environment,
+    BaseLoader,
+    Template,
+    Context,
+    EvalContext,
+    CodeType,
+    FrameType,
+    TracebackType,
+)
+_METHOD_TYPES = (MethodType, BuiltinMethodType)
+# What Jinja's sandbox checks attribute names of (jinja2.sandbox.is_internal_attribute).
+_INTERNAL_OWNERS = (
+    FunctionType,
+    MethodType,
+    type,
+    CodeType,
+    TracebackType,
+    FrameType,
+    GeneratorType,
+    CoroutineType,
+    AsyncGeneratorType,
+)
+#: The types whose objects' attributes, and the types of values, that need no more than
+#: the attribute's name checked: the fast path of _Sandbox.getattr (the full checks cost
+#: a third more render time at 10,000 events). Types only: the answer never depends on
+#: the value.
+_PLAIN_OWNERS: set[type] = set()
+_PLAIN_VALUES: set[type] = set()
+_CHECKED: set[tuple[type, type]] = set()
+
+
+def _learn(owner: type, kind: type) -> bool:
+    """Whether attributes of `owner` objects with `kind` values are plain (see above),
+    remembered in _PLAIN_OWNERS and _PLAIN_VALUES."""
+    if (owner, kind) not in _CHECKED:
+        _CHECKED.add((owner, kind))
+        if not issubclass(owner, _INTERNAL_OWNERS):
+            _PLAIN_OWNERS.add(owner)
+        if not issubclass(kind, (*_UNREACHABLE, *_METHOD_TYPES)):
+            _PLAIN_VALUES.add(kind)
+    return owner in _PLAIN_OWNERS and kind in _PLAIN_VALUES
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, stricter: besides attributes starting with "_", the internals of
+    functions, frames and generators, and str.format's fields (Jinja's own rules), no
+    attribute may give a template a module, a class, a path, a file or Jinja's machinery,
+    nor a class method through an instance (`now.now()` would read the clock); no class
+    may be called; and an attribute refused fails the render at once, where Jinja would
+    give an undefined value that `is defined` could test quietly.
+
+    (Not the immutable sandbox: the theme collects with `{% do list.append(...) %}`; a
+    template changing the state it is given only changes its own site.)
+    """
+
+    #: The ids of the callables make_environment gave it as globals.
+    trusted: frozenset[int] = frozenset()
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # SandboxedEnvironment.getattr, with a fast path for the attributes nearly all
+        # are: a name without "_", of an object that is not a function, class, frame or
+        # generator, giving a value that is not a method (str.format) nor unreachable.
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
+        kind, owner = type(value), type(obj)
+        if (kind in _PLAIN_VALUES and owner in _PLAIN_OWNERS) or _learn(owner, kind):
+            if attribute[:1] != "_":
+                return value
+        elif kind is MethodType and owner in _PLAIN_OWNERS and attribute[:1] != "_":
+            # A method of an object (state.duration), not of a class (a class method) nor
+            # of a string (Markup.format, which wrap_str_format below sandboxes).
+            if not isinstance(value.__self__, type | str):
+                return value
+        wrapped = self.wrap_str_format(value)
+        if wrapped is not None:
+            return wrapped
+        if self.is_safe_attribute(obj, attribute, value):
+            return value
+        return self.unsafe_undefined(obj, attribute)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(value, _UNREACHABLE):
+            return False
+        if type(value) in _METHOD_TYPES and isinstance(value.__self__, type):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        return not isinstance(obj, type) and super().is_safe_callable(obj)
+
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        # The theme's own helpers and the template's macros, called thousands of times a
+        # build, are known to be safe; anything else is checked (is_safe_callable).
+        if type(obj) is Macro or id(obj) in self.trusted:
+            return context.call(obj, *args, **kwargs)
+        return super().call(context, obj, *args, **kwargs)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Undefined):  # `nope.__init__`: say that `nope` is undefined
+            obj._fail_with_undefined_error()
+        raise SecurityError(
+            f"access to attribute {attribute!r} of a {type(obj).__name__!r} object is "
+            "not allowed in templates"
+        )
+
+
+#: Jinja's filters that a template may use: those the theme uses and the plain ones for
+#: text and lists. Left out: `attr` (an attribute by a computed name), `format` and
+#: `pprint` (which format any object), `random` (builds are reproducible), `safe` and
+#: `forceescape` (source text stays escaped), and `xmlattr`, `urlize`, `wordwrap`,
+#: `filesizeformat`, which nothing needs.
+THEME_FILTERS = (
+    "abs",
+    "batch",
+    "capitalize",
+    "center",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "e",
+    "escape",
+    "first",
+    "float",
+    "groupby",
+    "indent",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "select",
+    "selectattr",
+    "slice",
+    "sort",
+    "string",
+    "striptags",
+    "sum",
+    "title",
+    "tojson",
+    "trim",
+    "truncate",
+    "unique",
+    "upper",
+    "urlencode",
+    "wordcount",
+)
+
+
+def make_environment(
+    user_templates: Path | None, site_language: str, site_zone: Any
+) -> Environment:
+    """A sandboxed Jinja environment: the user's templates/ first, then the built-in theme.
+
+    Templates get only the globals and filters set here: none of Jinja's own globals
+    (`range`, `dict`, `lipsum`, `cycler`, `joiner`, `namespace`), the gettext functions,
+    and what the theme needs (SECURITY.md, "Templates").
+    """
+    theme = SourceFolder.of(Path(THEME_DIR).parent, os.path.basename(THEME_DIR))
+    folders = [theme]
+    if user_templates is not None and os.path.lexists(user_templates):
+        folders.insert(0, SourceFolder.of(user_templates.parent, user_templates.name))
+    env = _Sandbox(
+        loader=ChoiceLoader(
+            [_SourceLoader(folders), PrefixLoader({"!builtin": _SourceLoader([theme])})]
+        ),
+        autoescape=True,
+        undefined=StrictUndefined,
+        auto_reload=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+    )
+    env.globals.clear()
+    env.filters = {name: FILTERS[name] for name in THEME_FILTERS}
+    catalog = translations(site_language)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["_"] = _newstyle_gettext(catalog.gettext)
+    formatter = Formatter(site_language, site_zone)
+    snippets = Snippets(catalog.gettext, formatter)
+    env.filters.update(
+        markdown=render_markdown,
+        datetime=formatter.moment,
+        time=formatter.clock,
+        date=formatter.day,
+        long_date=formatter.long_day,
+        month=formatter.month_name,
+        duration=formatter.duration,
+        percent=formatter.percent,
+        rule=formatter.rule,
+        iso=formatter.iso,
+        label=lambda key: LABELS.get(key, key),
+    )
+    env.globals.update(
+        text_width=_text_width,
+        badge_colours=BADGE_COLOURS,
+        language=site_language,
+        direction="rtl" if site_language in RTL else "ltr",
+        generator=f"statuspage {__version__}",
+        icon_html=snippets.icon,
+        status_html=snippets.status,
+        when_html=snippets.when,
+        window_times_html=snippets.window_times,
+        event_link_html=snippets.event_link,
+        event_list_html=snippets.event_list,
+        uptime_html=snippets.uptime,
+        affected_html=snippets.affected,
+        live_duration_html=snippets.live_duration,
+        promise_html=snippets.promise,
+        event_meta_html=snippets.event_meta,
+        duration_patterns=formatter.duration_patterns(),
+        zone_note_html=snippets.zone_note,
+        time_formats=formatter.script_formats(),
+    )
+    env.trusted = frozenset(id(value) for value in env.globals.values() if callable(value))
+    return env
+
+
+def _newstyle_gettext(gettext: Callable[[str], str]) -> Callable[..., str]:
+    """`_()` as jinja2.ext.i18n's newstyle gettext has it, with each plain message kept.
+
+    Pages call `_()` tens of times each with the same few messages; jinja2's own goes
+    through three context calls and a `%` every time. Same result: the translation, marked
+    safe under autoescaping, always formatted with the keyword arguments.
+    """
+    plain: dict[tuple[str, bool], str] = {}
+
+    @pass_eval_context
+    def _(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+        if variables:
+            text = gettext(message)
+            return (Markup(text) if eval_ctx.autoescape else text) % variables
+        key = (message, bool(eval_ctx.autoescape))
+        found = plain.get(key)
+        if found is None:
+            text = gettext(message)
+            found = plain[key] = (Markup(text) if key[1] else text) % variables
+        return found
+
+    return _
+
+
+# Icons by the status, impact or indicator they stand for (the last one for anything else).
+_ICON_PATHS: tuple[tuple[frozenset[str], str], ...] = (
+    (
+        frozenset({"operational", "none", "resolved", "completed"}),
+        "M8 0a8 8 0 1 1 0 16A8 8 0 0 1 8 0zm3.3 4.8L6.8 9.3 4.7 7.2 3.6 8.3l3.2 3.2 5.6-5.6z",
+    ),
+    (
+        frozenset({"under_maintenance", "maintenance", "scheduled", "in_progress", "verifying"}),
+        "M8 0a8 8 0 1 1 0 16A8 8 0 0 1 8 0zm-.8 3v5.6l4.1 2.5.8-1.3-3.3-2V3z",
+    ),
+    (frozenset({"cancelled"}), "M8 0a8 8 0 1 1 0 16A8 8 0 0 1 8 0zM4 7v2h8V7z"),
+    (
+        frozenset({"degraded_performance", "minor", "monitoring", "identified", "investigating"}),
+        "M8 1l8 14H0zm-1 5v4h2V6zm0 5v2h2v-2z",
+    ),
+)
+_ICON_OTHER = (
+    "M8 0a8 8 0 1 1 0 16A8 8 0 0 1 8 0zM5.2 4.1 4.1 5.2 6.9 8l-2.8 2.8 1.1 1.1L8 9.1"
+    "l2.8 2.8 1.1-1.1L9.1 8l2.8-2.8-1.1-1.1L8 6.9z"
+)
+_SVG = (
+    '<svg class="icon" aria-hidden="true" focusable="false" viewBox="0 0 16 16" '
+    'width="16" height="16"><path d="{}"/></svg>'
+)
+
+# The uptime bars' words (extracted for the catalogs with N_).
+_UPTIME_OVER = N_("Uptime over the last %(count)s days")
+_SHARE_UP = N_("%(share)s up")
+_DAYS_AGO = N_("%(count)s days ago")
+_SHARE_UPTIME = N_("%(share)s uptime")
+_TODAY = N_("Today")
+# A promise of the next update (issue 12: one in the past is overdue, not still to come).
+_NEXT_BY = N_("Next update by")
+_NEXT_UPDATE = N_("Next update")
+_OVERDUE = N_("Overdue: promised by %(time)s")
+# Which zone times are in (issue 21): the site's, or the visitor's once the script re-shows them.
+_ZONE_NOTE = N_("Times are in %(zone)s (%(abbreviation)s).")
+
+
+def _pieces(parts: Iterable[tuple[str, str]], isolated: bool) -> str:
+    """A time's pieces (Formatter.moment_parts) as HTML text. On a right-to-left page each
+    piece is a bidi isolate, so that "8:47 AM" after an Urdu date stays one phrase in the
+    reading order (the script writes them the same way)."""
+    if not isolated:
+        return "".join(str(escape(text)) for _, text in parts)
+    return "".join(
+        str(escape(f"\N{FIRST STRONG ISOLATE}{text}\N{POP DIRECTIONAL ISOLATE}" if kind else text))
+        for kind, text in parts
+    )
+
+
+class Snippets:
+    """The small pieces every page repeats, written in Python: icon, status, time, lists, bars.
+
+    Each method writes exactly what the macro of the same name in the built-in
+    macros.html used to write (that file now exports these under the macros' names, so
+    `m.status(...)` in a template is a call of `status` here; an overriding
+    templates/macros.html may still define any of them as a macro). Results that
+    depend only on their argument are kept per environment, that is per language and zone.
+    """
+
+    def __init__(self, gettext: Callable[[str], str], formatter: Formatter) -> None:
+        self._gettext = gettext
+        self.formatter = formatter
+        self._labels: dict[str, Markup] = {}
+        self._statuses: dict[str, Markup] = {}
+        self._whens: dict[tuple[datetime, timedelta | None], Markup] = {}
+        self._isolated = formatter.language in RTL
+
+    def _(self, message: str, **variables: Any) -> Markup:
+        """What `_(message, **variables)` gives in an autoescaped template."""
+        return Markup(self._gettext(message)) % variables
+
+    def label(self, key: str) -> Markup:
+        """`_(key|label)`: the translated words for a status, impact, kind or indicator."""
+        text = self._labels.get(key)
+        if text is None:
+            text = self._labels[key] = self._(LABELS.get(key, key))
+        return text
+
+    def icon(self, kind: str) -> Markup:
+        path = next((path for kinds, path in _ICON_PATHS if kind in kinds), _ICON_OTHER)
+        return Markup(_SVG.format(path))
+
+    def status(self, key: str) -> Markup:
+        html = self._statuses.get(key)
+        if html is None:
+            html = Markup(
+                f'<span class="status s-{escape(key)}">{self.icon(key)}{self.label(key)}</span>'
+            )
+            self._statuses[key] = html
+        return html
+
+    def when(self, moment: datetime) -> Markup:
+        if moment.tzinfo is None:
+            return self._when(moment)
+        key = (moment, moment.utcoffset())  # see Formatter.moment
+        html = self._whens.get(key)
+        if html is None:
+            html = self._whens[key] = self._when(moment)
+        return html
+
+    def _when(self, moment: datetime) -> Markup:
+        iso, parts = self.formatter.iso(moment), self.formatter.moment_parts(moment)
+        return Markup(
+            f'<time datetime="{escape(iso)}" data-local>{_pieces(parts, self._isolated)}</time>'
+        )
+
+    def window_times(self, occurrence: Any) -> Markup:
+        """A window as one phrase: 'Tue, Dec 8, 2026, 2:00 - 4:00 AM EET' within a day, both
+        dates over midnight (Formatter.window_parts), its ends in two <time> elements."""
+        start, end = occurrence.start, occurrence.end
+        opening, between, closing = self.formatter.window_parts(start, end)
+        return Markup(
+            f'<span class="range" data-range><time datetime="{escape(self.formatter.iso(start))}">'
+            f"{_pieces(opening, self._isolated)}</time>{escape(between)}"
+            f'<time datetime="{escape(self.formatter.iso(end))}">'
+            f"{_pieces(closing, self._isolated)}</time></span>"
+        )
+
+    def zone_note(self, now: datetime) -> Markup:
+        """Which zone the page's times are in, in words ('Times are in Eastern European Time
+        (EET).'); the optional script says the visitor's instead when it re-shows them."""
+        name, abbreviation = self.formatter.zone_words(now)
+        local = self._(_ZONE_NOTE, zone="{zone}", abbreviation="{abbreviation}")
+        text = self._(_ZONE_NOTE, zone=name, abbreviation=abbreviation)
+        return Markup(f'<p class="zone-note" id="zone-note" data-local-note="{local}">{text}</p>')
+
+    def event_link(self, entry: EventEntry, root: str) -> Markup:
+        # <bdi>: a title's own right-to-left text, and its (balanced) bidi controls, stay
+        # inside it and never reorder what the list puts after it (issue 19).
+        return Markup(
+            f'<a href="{escape(root)}incidents/{escape(entry.id)}/">'
+            f"<bdi>{escape(entry.title)}</bdi></a>"
+        )
+
+    def event_list(self, entries: Iterable[EventEntry], root: str, dated: bool = True) -> Markup:
+        items = [
+            f"<li>{self.event_link(entry, root)} {self.event_meta(entry, dated)}</li>\n"
+            for entry in entries
+        ]
+        return Markup(f'<ul class="events">\n{"".join(items)}</ul>')
+
+    def event_meta(self, entry: EventEntry, dated: bool = True) -> Markup:
+        """An event's kind, status and (`dated`) start in a list, in a span the script follows."""
+        key = f"{'d' if dated else 'e'}:{entry.id}"
+        return Markup(
+            f'<span class="meta" data-clock="{escape(key)}">{self.label(entry.kind)}'
+            f" \N{MIDDLE DOT} {self.status(entry.state.status)}"
+            + (f" \N{MIDDLE DOT} {self.when(entry.start)}" if dated else "")
+            + "</span>"
+        )
+
+    def live_duration(self, since: datetime, now: datetime) -> Markup:
+        """How long from `since` to `now`; the optional script keeps it to the minute."""
+        text = self.formatter.duration(now - since)
+        iso = self.formatter.iso(since)
+        return Markup(f'<span data-since="{escape(iso)}">{escape(text)}</span>')
+
+    def promise(self, promised: datetime, now: datetime) -> Markup:
+        """The promised next update, or that it is overdue once `now` is past it (issue 12)."""
+        if promised <= now:
+            overdue = self._(_OVERDUE, time=self.when(promised))
+            return Markup(f'<p class="promise overdue">{self._(_NEXT_UPDATE)}: {overdue}</p>')
+        return Markup(f'<p class="promise">{self._(_NEXT_BY)} {self.when(promised)}</p>')
+
+    def uptime(self, component: Any, days: Sequence[Any]) -> Markup:
+        formatter = self.formatter
+        share_up = Markup(self._gettext(_SHARE_UP))
+        bars = "".join(
+            f'<li class="b-{escape(day.status)}"><span class="vh">{escape(formatter.day(day.day))}:'
+            f" {self.label(day.status)}, {share_up % {'share': formatter.percent(day.uptime)}}"
+            "</span></li>\n"
+            for day in days
+        )
+        count = len(days)
+        return Markup(
+            '<div class="uptime">\n'
+            f'<ol class="bars" aria-label="{self._(_UPTIME_OVER, count=count)}">\n'
+            f"{bars}</ol>\n"
+            f'<p class="uptime-legend"><span>{self._(_DAYS_AGO, count=count)}</span> '
+            f"<span>{self._(_SHARE_UPTIME, share=formatter.percent(component.uptime))}</span> "
+            f"<span>{self._(_TODAY)}</span></p>\n"
+            "</div>"
+        )
+
+    def affected(
+        self, effects: Mapping[str, str], ids: Iterable[str], components_by_id: Mapping[str, Any]
+    ) -> Markup:
+        items = []
+        for component_id in ids:
+            if component_id in components_by_id:
+                name = escape(components_by_id[component_id].component.name)
+                effect = f": {self.label(effects[component_id])}" if component_id in effects else ""
+                items.append(f"<li><bdi>{name}</bdi>{effect}</li>\n")
+        return Markup(f'<ul class="affected">\n{"".join(items)}</ul>')
+
+
+class Page(NamedTuple):
+    """One file the theme renders: its path, its template and what the template gets.
+
+    (A named tuple: a site plans one per event, on every build and every `serve` rebuild.)
+    """
+
+    path: str
+    template: str
+    context: dict[str, Any]
+
+
+def plan_site(state: SiteState) -> list[Page]:
+    """Every page of the site for `state`, not yet rendered (cheap: no template runs)."""
+    entries = _entries(state)
+    common = {**page_context(state), "clock": ClockParts(state, page_context, _entries)}
+    pages: dict[str, Page] = {}
+
+    def page(
+        path: str, template: str, root: str | None = None, clock: Iterable[str] = (), **context: Any
+    ) -> None:
+        if path in pages:
+            raise StatusPageError(f"two pages would be written to {path}")
+        root = "../" * path.count("/") if root is None else root
+        pages[path] = Page(
+            path,
+            template,
+            {**common, "root": root, "path": path, "clock_keys": tuple(clock), **context},
+        )
+
+    months = _by_month(entry for entry in entries if entry.start <= state.now)
+    recent = _recent_days(state, entries)
+    home_parts = [*TEMPLATE_PARTS, *(f"c:{c.component.id}" for c in state.components)]
+    home_parts += [f"e:{entry.id}" for _, day in recent for entry in day]
+    page("index.html", "index.html", clock=home_parts, recent=recent, months=months)
+    for entry in entries:
+        page(f"incidents/{entry.id}/index.html", "event.html", clock=[f"a:{entry.id}"], entry=entry)
+    page("history/index.html", "history.html", months=months, month=None, month_entries=[])
+    for month, month_entries in months:
+        page(
+            f"history/{month:%Y-%m}/index.html",
+            "history.html",
+            clock=[f"d:{entry.id}" for entry in month_entries],
+            months=months,
+            month=month,
+            month_entries=month_entries,
+        )
+    # Each component's events, newest first, gathered in one pass over the entries.
+    components_of: dict[str, list[str]] = defaultdict(list)
+    for component in state.components:
+        for event_id in dict.fromkeys(component.event_ids):
+            components_of[event_id].append(component.component.id)
+    involving: dict[str, list[EventEntry]] = defaultdict(list)
+    for entry in entries:
+        for component_id in components_of.get(entry.id, ()):
+            involving[component_id].append(entry)
+    for component in state.components:
+        involved = involving[component.component.id]
+        page(
+            f"components/{component.component.id}/index.html",
+            "component.html",
+            clock=[f"c:{component.component.id}", *(f"d:{entry.id}" for entry in involved)],
+            component=component,
+            entries=involved,
+        )
+    # The 404 page is served at any depth, so its links start from the site's own path.
+    page("404.html", "404.html", root=urlsplit(state.site.base_url).path)
+    listed = sorted(
+        path.removesuffix("index.html") for path in pages if path.endswith("index.html")
+    )
+    for static in STATIC_FILES:
+        pages[static] = Page(static, static, common)
+    pages["sitemap.xml"] = Page("sitemap.xml", "sitemap.xml", {**common, "pages": listed})
+    pages["robots.txt"] = Page("robots.txt", "robots.txt", common)
+    pages["badge.svg"] = Page("badge.svg", "badge.svg", common)
+    return list(pages.values())
+
+
+def page_context(state: SiteState) -> dict[str, Any]:
+    """What every page's template gets of the state (and the script's parts of it)."""
+    return {
+        "state": state,
+        "site": state.site,
+        "now": state.now,
+        "components_by_id": {c.component.id: c for c in state.components},
+    }
+
+
+def render_pages(pages: Iterable[Page], env: Environment) -> dict[str, bytes]:
+    """Render some pages of a plan: {relative path: bytes}."""
+    return {page.path: _render(env, page.template, page.context) for page in pages}
+
+
+def render_site(state: SiteState, env: Environment) -> dict[str, bytes]:
+    """Render every page of the site for `state`: {relative path: bytes}."""
+    return render_pages(plan_site(state), env)
+
+
+def compile_templates(pages: Iterable[Page], env: Environment) -> None:
+    """Compile the pages' templates now (once, before forked workers inherit them)."""
+    for name in dict.fromkeys(page.template for page in pages):
+        try:
+            env.get_template(name)
+        except TemplateError as error:
+            raise TemplateProblemError(_describe_template_error(error, name)) from None
+
+
+def _render(env: Environment, name: str, context: dict[str, Any]) -> bytes:
+    try:
+        clock = context.get("clock")
+        if clock is not None and name.endswith(".html"):
+            data = clock.data(env, context.get("clock_keys", ()), context["root"])
+            context = {**context, "clock_data": data}
+        return env.get_template(name).render(context).encode("utf-8")
+    except TemplateError as error:
+        raise TemplateProblemError(_describe_template_error(error, name)) from None
+
+
+def _describe_template_error(error: TemplateError, name: str) -> str:
+    """'templates/index.html:12:5: template error: 'sate' is undefined', from Jinja's
+    rewritten traceback; a template refused unread says why at its path."""
+    if isinstance(error, TemplateSourceError):
+        return str(error.problem)
+    filename = getattr(error, "filename", None) or getattr(error, "name", None)
+    line = getattr(error, "lineno", None)
+    if line is None:  # a runtime error (a SecurityError too): the template's last frame
+        frames = [
+            frame
+            for frame in traceback.extract_tb(error.__traceback__)
+            if frame.filename in _TEMPLATE_SOURCES
+        ]
+        if frames:
+            filename, line = frames[-1].filename, frames[-1].lineno
+    shown = (
+        os.path.relpath(filename) if filename and os.path.isabs(filename) else (filename or name)
+    )
+    message = error.message or type(error).__name__
+    column = _column(filename, line or 1, message)
+    return f"{shown}:{line or 1}:{column}: template error: {message}"
+
+
+def _column(filename: str | None, line: int, message: str) -> int:
+    """Where on its line a template error is: at the first name or token the message
+    quotes ('nope' is undefined, unexpected '}'), else where the line's text begins.
+    (Jinja tells the line only.)"""
+    text = _line(filename, line) if filename else ""
+    for token in re.findall(r"'([^'\n]+)'", message):
+        quoted = re.escape(token)
+        word = rf"\b{quoted}\b" if token.isidentifier() else quoted
+        # An attribute where it is read (`.name`, `['name']`), a filter where it is applied
+        # (`|name`), before the same word elsewhere on the line (a variable of that name).
+        if message.startswith("access to attribute"):
+            patterns = [rf"\.\s*({word})", rf"\[\s*['\"]({quoted})['\"]", f"({word})"]
+        elif message.startswith("No filter named"):
+            patterns = [rf"\|\s*({word})", f"({word})"]
+        else:
+            patterns = [f"({word})"]
+        for pattern in patterns:
+            found = re.search(pattern, text)
+            if found:
+                return found.start(1) + 1
+    return len(text) - len(text.lstrip()) + 1 if text.strip() else 1
+
+
+def _line(filename: str, number: int) -> str:
+    """Line `number` of a template as the loader read it ("" for a file it did not)."""
+    lines = _LINE_BREAK.split(_TEMPLATE_SOURCES.get(filename, ""))
+    return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
+# --- what lists show -------------------------------------------------------------------------
+
+
+def _entries(state: SiteState) -> list[EventEntry]:
+    """Every event with a page, newest first: started incidents and every window."""
+    found = [
+        EventEntry(incident, "incident", incident.started_at, incident.resolved_at)
+        for incident in state.incidents
+    ]
+    for window in state.windows:
+        anchor = window.current or (window.occurrences[0] if window.occurrences else None)
+        start = anchor.start if anchor else window.window.starts
+        found.append(EventEntry(window, window.window.type, start, anchor.end if anchor else None))
+    return sorted(found, key=attrgetter("start", "id"), reverse=True)
+
+
+def _by_month(entries: Iterable[EventEntry]) -> list[tuple[date, list[EventEntry]]]:
+    """Past events by the month they started in, newest first (repeating windows: own page)."""
+    months: dict[date, list[EventEntry]] = defaultdict(list)
+    for entry in entries:
+        if isinstance(entry.state, WindowState) and entry.state.recurring:
+            continue
+        started = entry.start
+        months[date(started.year, started.month, 1)].append(entry)
+    return sorted(months.items(), reverse=True)
+
+
+def _recent_days(
+    state: SiteState, entries: list[EventEntry]
+) -> list[tuple[date, list[EventEntry]]]:
+    """The last days, today first, each with the events that touched it."""
+    zone, now = state.site.zone, state.now
+    today = now.astimezone(zone).date()
+    first = today - timedelta(days=RECENT_DAYS - 1)
+    # One pass over every entry for those that touch the days at all, then a day at a time.
+    since, until = midnight(first, zone), midnight(today + timedelta(days=1), zone)
+    candidates = [
+        entry
+        for entry in entries
+        if entry.start < until
+        and entry.start <= now
+        and (entry.end or now) >= since
+        and not (isinstance(entry.state, WindowState) and entry.state.recurring)
+    ]
+    days = []
+    for back in range(RECENT_DAYS):
+        day = today - timedelta(days=back)
+        start, end = midnight(day, zone), midnight(day + timedelta(days=1), zone)
+        touching = [
+            entry for entry in candidates if entry.start < end and (entry.end or now) >= start
+        ]
+        days.append((day, touching))
+    return days

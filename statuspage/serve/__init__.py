@@ -1,0 +1,1 @@
+"""The local preview: a server that rebuilds what changed."""

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import glob
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -29,6 +27,7 @@ from typing import IO, Any
 
 import yaml
 
+from statuspage.atomic import atomic_write
 from statuspage.errors import StatusPageError
 from statuspage.load.sources import (
     EVENT_DIR,
@@ -359,26 +358,6 @@ def _is_open_file(path: Path, handle: IO[bytes]) -> bool:
 
 
 def _replace(path: Path, text: str) -> None:
-    """Write atomically: a temporary file beside it, fsync, rename.
-
-    Called under the file's lock, so a temporary file of an earlier update of it that was
-    killed before its rename is left over from that update alone: it is removed.
-    """
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        with contextlib.suppress(FileNotFoundError):
-            leftover.unlink()
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        handle: IO[str]
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, path.stat().st_mode & 0o777)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    """Write atomically (under the file's lock, so a temporary file of an earlier update
+    of it that was killed before its rename is left over from that update alone)."""
+    atomic_write(path, text)

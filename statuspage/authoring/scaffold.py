@@ -7,9 +7,7 @@ free name (`-2`, `-3`, ...), creating it exclusively (MkDocs new.py, Pelican qui
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from typing import Any, get_args
 from urllib.parse import urlsplit, urlunsplit
 
 from statuspage import DISTRIBUTION, __version__
+from statuspage.atomic import atomic_write
 from statuspage.authoring.edit import yaml_scalar
 from statuspage.errors import Problem, StatusPageError
 from statuspage.load.sources import (
@@ -222,26 +221,7 @@ def _create(path: Path, text: str) -> Path:
 
 
 def _create_file(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        try:
-            os.link(temporary, path)  # atomic, and fails if the name is taken
-        except FileExistsError:
-            raise
-        except OSError:  # a file system without hard links: exclusive create instead
-            with open(path, "x", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-    finally:
-        os.unlink(temporary)
-    return path
+    return atomic_write(path, text, exclusive=True)
 
 
 # --- statuspage new ---------------------------------------------------------------------

@@ -29,7 +29,6 @@ import itertools
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from typing import Any
 import yaml
 
 from statuspage import __version__
+from statuspage.atomic import atomic_write
 from statuspage.load import sources
 from statuspage.load.sources import Document, LoadError, Loc, Marks, Position
 
@@ -307,15 +307,7 @@ def _write(directory: Path, data: bytes) -> None:
     if not directory.is_dir():
         directory.mkdir(exist_ok=True)  # a file in its place: FileExistsError
         _mark_as_cache(directory)
-    handle, temporary = tempfile.mkstemp(prefix=".documents-", suffix=".tmp", dir=directory)
-    try:
-        with open(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, directory / CACHE_FILE)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    atomic_write(directory / CACHE_FILE, data)
 
 
 def _mark_as_cache(directory: Path) -> None:

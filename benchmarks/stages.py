@@ -28,6 +28,7 @@ from bench import NOW, generate
 
 from statuspage.check import find_warnings
 from statuspage.cyclegc import fewer_collections
+from statuspage.load.cache import ParseCache
 from statuspage.load.sources import load_sources
 from statuspage.model.markdown import render_markdown
 from statuspage.model.times import resolve_now
@@ -51,7 +52,9 @@ def run_stages(root: Path, output: Path) -> None:
         return result
 
     with fewer_collections():
-        sources = stage("load", lambda: load_sources(root / "statuspage.yaml"))
+        sources = stage(
+            "load", lambda: load_sources(root / "statuspage.yaml", ParseCache.open(root))
+        )
         validated = stage("validate", lambda: validate_sources(sources))
         site, events = require_valid(validated)
         state = stage("state", lambda: compute_state(site, events, resolve_now(NOW, site.zone)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -14,21 +14,20 @@ from jinja2 import Environment
 from statuspage.check import find_warnings
 from statuspage.cyclegc import fewer_collections
 from statuspage.errors import Problem
-from statuspage.load.extras import Extras, load_extras
+from statuspage.load.extras import Extras
 from statuspage.load.sources import (
     EVENT_DIR,
     TEMPLATE_DIR,
-    load_sources,
 )
-from statuspage.model.times import resolve_now
-from statuspage.model.validate import Validated, require_valid, validate_sources
+from statuspage.model.validate import Validated
 from statuspage.output import check_output_dir, new_site
 from statuspage.outputs.api import API_ROOT, render_api
 from statuspage.outputs.calendar import render_calendars
 from statuspage.outputs.feeds import render_feeds
 from statuspage.outputs.pages import compile_templates, make_environment, plan_site, render_pages
 from statuspage.outputs.parallel import Task, run_tasks
-from statuspage.state import SiteState, compute_state
+from statuspage.pipeline import load_state
+from statuspage.state import SiteState
 
 
 @dataclass(frozen=True)
@@ -50,17 +49,15 @@ def build(config_path: Path, output_dir: Path, now: datetime, jobs: int = 1) -> 
     root = config_path.resolve().parent
     # First: a build refused its output directory reads and writes nothing.
     target = check_output_dir(output_dir, root, protected=(root / EVENT_DIR, root / TEMPLATE_DIR))
-    sources = load_sources(config_path)  # stage 1
-    extras = load_extras(sources.root)  # stage 1, extra/: read, not parsed
-    validated = validate_sources(sources)  # stage 2
-    site, events = require_valid(replace(validated, problems=validated.problems + extras.problems))
-    state = compute_state(site, events, resolve_now(now, site.zone))  # stage 3
-    environment = make_environment(sources.root / TEMPLATE_DIR, site.language, site.zone)
+    loaded = load_state(config_path, now, extras=True)  # stages 1 to 3, extra/ read too
+    site, state = loaded.site, loaded.state
+    environment = make_environment(loaded.sources.root / TEMPLATE_DIR, site.language, site.zone)
     with new_site(target) as tree, closing(render_outputs(state, environment, jobs)) as tasks:
         for outputs in tasks:  # stage 4, task by task, into stage 5's tree (swapped in at the end)
             tree.write(outputs)
-        tree.write(extras.beside(tree.written))  # and extra/, where the build wrote nothing
-    return BuildReport(target, tree.count, build_warnings(validated, state))
+        if loaded.extras is not None:  # and extra/, where the build wrote nothing
+            tree.write(loaded.extras.beside(tree.written))
+    return BuildReport(target, tree.count, build_warnings(loaded.validated, state))
 
 
 def build_warnings(validated: Validated, state: SiteState) -> tuple[Problem, ...]:
@@ -101,9 +98,11 @@ def subscriber_families(
 ) -> list[tuple[Task, Callable[[str], bool]]]:
     """subscriber_tasks, each with a test of whether a path can be one of its files; with
     `extras`, their files too (for `serve`, which has no tree to check them against)."""
+    from statuspage.outputs import urls  # where each family's files are (API_ROOT too)
+
     families: list[tuple[Task, Callable[[str], bool]]] = [
-        (partial(render_calendars, state), lambda path: path.endswith(".ics")),
-        (partial(render_feeds, state), lambda path: path.endswith((".atom", ".rss", "feed.json"))),
+        (partial(render_calendars, state), urls.is_calendar),
+        (partial(render_feeds, state), urls.is_feed),
         (partial(render_api, state), lambda path: path.startswith(API_ROOT)),
     ]
     if extras is not None and extras.files:

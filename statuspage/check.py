@@ -10,12 +10,12 @@ from pathlib import Path
 
 from statuspage.authoring.scaffold import placeholder_warnings
 from statuspage.cyclegc import fewer_collections
-from statuspage.errors import Problem
-from statuspage.load.extras import load_extras
-from statuspage.load.sources import Document, display_path, load_sources
-from statuspage.model.times import format_duration, local_iso, resolve_now
-from statuspage.model.validate import validate_sources
-from statuspage.state import SiteState, compute_state, is_stale
+from statuspage.errors import InvalidInputError, Problem
+from statuspage.load.documents import Document
+from statuspage.load.sources import display_path
+from statuspage.model.times import format_duration, local_iso
+from statuspage.pipeline import load_state
+from statuspage.state import SiteState, is_stale
 
 #: An incident open longer than this is probably forgotten (SPEC "Commands": check).
 STALE_INCIDENT = timedelta(days=7)
@@ -29,16 +29,14 @@ def check(config_path: Path, now: datetime, output_dir: Path | None = None) -> l
 
     With `output_dir`, also warn when the site built there is older than `stale_after`.
     """
-    sources = load_sources(config_path)
-    validated = validate_sources(sources)
-    problems = [*validated.problems, *load_extras(sources.root).problems]
-    if validated.site is not None and not any(problem.is_error for problem in problems):
-        state = compute_state(
-            validated.site, validated.events, resolve_now(now, validated.site.zone)
-        )
-        problems.extend(find_warnings(state, validated.documents))
-        if output_dir is not None:
-            problems.extend(stale_build_warnings(output_dir, state))
+    try:
+        loaded = load_state(config_path, now, extras=True)
+    except InvalidInputError as error:
+        return sorted(error.problems)
+    state, validated = loaded.state, loaded.validated
+    problems = [*validated.problems, *find_warnings(state, validated.documents)]
+    if output_dir is not None:
+        problems.extend(stale_build_warnings(output_dir, state))
     return sorted(problems)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,11 +22,10 @@ from statuspage.authoring.edit import NewUpdate, append_update
 from statuspage.authoring.scaffold import LANGUAGES, NewEvent, init_repository, new_event
 from statuspage.check import check, last_build
 from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
-from statuspage.load.sources import display_path, load_sources
+from statuspage.load.sources import display_path
 from statuspage.model.schema import SCHEMAS
-from statuspage.model.times import TimeError, parse_iso, resolve_now
-from statuspage.model.validate import require_valid, validate_sources
-from statuspage.state import compute_state
+from statuspage.model.times import TimeError, parse_duration, parse_iso
+from statuspage.pipeline import load_state
 from statuspage.terminal import format_status, status_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,6 +89,8 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except TimeError as error:  # --now that the site's zone cannot place
+            raise click.BadParameter(str(error), param_hint="--now") from None
         except InvalidInputError as error:
             _print_problems(error.problems)
             raise click.ClickException(f"Aborted: {error}; nothing was done.") from None
@@ -156,7 +157,7 @@ def check_command(config: Path, now: datetime | None, strict: bool, output: Path
         statuspage check --strict
     """
     site_dir = output or config.parent / "site"
-    problems = _with_now_errors(lambda when: check(config, when, site_dir), now)
+    problems = check(config, _clock(now), site_dir)
     _print_problems(problems)
     failing = [p for p in problems if p.is_error or strict]
     if failing:
@@ -355,13 +356,10 @@ def build_command(
         statuspage build --output public
     """
     target = output if output is not None else config.parent / "site"
-    try:
-        from statuspage.build import build
-        from statuspage.outputs.parallel import default_jobs
+    from statuspage.build import build
+    from statuspage.outputs.parallel import default_jobs
 
-        report = build(config, target, _clock(now), jobs or default_jobs())
-    except TimeError as error:
-        raise click.BadParameter(str(error), param_hint="--now") from None
+    report = build(config, target, _clock(now), jobs or default_jobs())
     _print_problems(list(report.warnings))
     click.echo(f"Built {report.files} files into {display_path(report.output_dir)}.")
 
@@ -380,12 +378,7 @@ def status_command(config: Path, now: datetime | None, as_json: bool, output: Pa
 
         statuspage status --now 2026-12-01T02:30
     """
-    site, events = require_valid(validate_sources(load_sources(config)))
-    try:
-        moment = resolve_now(_clock(now), site.zone)
-    except TimeError as error:
-        raise click.BadParameter(str(error), param_hint="--now") from None
-    state = compute_state(site, events, moment)
+    state = load_state(config, _clock(now)).state
     built = last_build(output or config.parent / "site")
     if as_json:
         click.echo(json.dumps(status_json(state, built), indent=2, ensure_ascii=False))
@@ -424,6 +417,67 @@ def serve_command(config: Path, host: str, port: int, now: datetime | None) -> N
     serve(config, host, port, now)
 
 
+class DurationParam(click.ParamType):  # type: ignore[type-arg]
+    """A duration on the command line: 90m, 6h, 1d."""
+
+    name = "DURATION"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return parse_duration(str(value))
+        except TimeError as error:
+            self.fail(str(error), param, ctx)
+
+
+@cli.command("notify")
+@config_option
+@now_option
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and write nothing.")
+@click.option(
+    "--ledger",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The record of what was sent.  [default: .statuspage/notified.json beside --config]",
+)
+@click.option(
+    "--grace",
+    type=DurationParam(),
+    default="6h",
+    show_default=True,
+    help="A notice due longer ago than this is skipped, not sent late.",
+)
+@click.option("--test", "test_channel", metavar="CHANNEL", help="Send one test message.")
+@click.option("--backoff", default="2,8", hidden=True, help="Seconds between retries.")
+def notify_command(
+    config: Path,
+    now: datetime | None,
+    dry_run: bool,
+    ledger: Path | None,
+    grace: timedelta,
+    test_channel: str | None,
+    backoff: str,
+) -> None:
+    """Send each incident update and maintenance notice once to the channels of notify:.
+
+    Run it after each deploy and on a schedule; the ledger remembers what each channel
+    was told. Exits 1 if a channel failed (its notices are retried on the next run).
+
+        statuspage notify --dry-run
+        statuspage notify --test ops-chat
+    """
+    from statuspage.notify.run import Options, notify
+
+    waits = tuple(float(part) for part in backoff.split(",") if part.strip())
+    options = Options(_clock(now), ledger, grace, dry_run, test_channel, waits)
+    report = notify(config, options, click.echo)
+    if report.failures:
+        raise click.ClickException("not delivered: " + "; ".join(report.failures))
+
+
 @cli.command("schema")
 @click.argument("kind", type=click.Choice(sorted(SCHEMAS)), required=False)
 def schema_command(kind: str | None) -> None:
@@ -441,15 +495,6 @@ def schema_command(kind: str | None) -> None:
     else:
         document = SCHEMAS[kind]()
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
-
-
-def _with_now_errors(
-    run: Callable[[datetime], list[Problem]], now: datetime | None
-) -> list[Problem]:
-    try:
-        return run(_clock(now))
-    except TimeError as error:
-        raise click.BadParameter(str(error), param_hint="--now") from None
 
 
 def _print_problems(problems: list[Problem]) -> None:

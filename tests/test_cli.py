@@ -173,7 +173,7 @@ def test_internal_error_prints_one_line_not_a_traceback(
     def broken(*args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli_module, "compute_state", broken)
+    monkeypatch.setattr(cli_module, "load_state", broken)
     result = runner.invoke(cli, ["status"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output

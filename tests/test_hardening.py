@@ -567,12 +567,12 @@ def test_update_checks_its_order_against_the_file_it_locked(
     """Another update lands between our reading the sources and our lock: `--at` is
     checked against the file as it is under the lock, not as it was read."""
     path = project.write_event("x", OPEN_INCIDENT)
-    read_before = edit.load_sources(project.config_path)
+    read_before = edit.load_state(project.config_path, FIXED_NOW)
     append_update(
         project.config_path, "x", NewUpdate("identified", "Found it.", at="09:30"), FIXED_NOW
     )
     landed = path.read_bytes()
-    monkeypatch.setattr(edit, "load_sources", lambda config: read_before)
+    monkeypatch.setattr(edit, "load_state", lambda config, now: read_before)
     with pytest.raises(
         UpdateError, match=r"--at 2026-11-23T09:15\+02:00 is before the last update"
     ):

@@ -29,17 +29,17 @@ import yaml
 
 from statuspage.atomic import atomic_write
 from statuspage.errors import StatusPageError
+from statuspage.load.documents import Document
 from statuspage.load.sources import (
     EVENT_DIR,
     EVENT_SUFFIX,
-    Document,
     display_path,
-    load_sources,
     parse_document,
 )
 from statuspage.model.models import Event, Incident, SiteConfig
-from statuspage.model.times import TimeError, local_iso, parse_time, resolve_now, time_of_day_hint
-from statuspage.model.validate import require_valid, validate_document, validate_sources
+from statuspage.model.times import TimeError, local_iso, parse_time, time_of_day_hint
+from statuspage.model.validate import validate_document
+from statuspage.pipeline import load_state
 
 try:  # POSIX only; elsewhere two simultaneous updates are not guarded
     import fcntl
@@ -72,9 +72,9 @@ def append_update(
     `event_id` is the event's id, its file's path (incidents/ID.yaml) or the start of its
     id (`find_event`); None means the one open incident.
     """
-    sources = load_sources(config_path)
-    site, events = require_valid(validate_sources(sources))
-    directory = sources.root / EVENT_DIR
+    loaded = load_state(config_path, now)
+    site, events = loaded.site, loaded.events
+    directory = loaded.sources.root / EVENT_DIR
     event = find_event(event_id, events, directory)
     path = directory / f"{event.id}{EVENT_SUFFIX}"
     if not path.is_file():
@@ -92,7 +92,7 @@ def append_update(
         # the sources were read.
         event = validate_document(document, site)
         last = event.updates[-1].at if event.updates else None
-        entry = _entry(request, site.zone, resolve_now(now, site.zone), last)
+        entry = _entry(request, site.zone, loaded.now, last)
         new = _append(old, document, entry)
         _verify(path, old, new, entry, site)
         _replace(path, new)

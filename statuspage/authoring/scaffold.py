@@ -22,13 +22,11 @@ from statuspage import DISTRIBUTION, __version__
 from statuspage.atomic import atomic_write
 from statuspage.authoring.edit import yaml_scalar
 from statuspage.errors import Problem, StatusPageError
+from statuspage.load.documents import Document, Loc
 from statuspage.load.sources import (
     EVENT_DIR,
     EVENT_SUFFIX,
-    Document,
-    Loc,
     display_path,
-    load_sources,
     parse_document,
 )
 from statuspage.model.models import Language
@@ -43,10 +41,9 @@ from statuspage.model.times import (
 )
 from statuspage.model.validate import (
     component_hint,
-    require_valid,
     validate_document,
-    validate_sources,
 )
+from statuspage.pipeline import load_state
 
 #: What `init` writes: package file -> path in the new repository.
 SCAFFOLD = {
@@ -283,13 +280,13 @@ def new_event(config_path: Path, request: NewEvent, now: datetime) -> Path:
     A window that repeats without end (no UNTIL or COUNT) is named by its slug alone: its
     first date says nothing about it once it has run for a while.
     """
-    site, _ = require_valid(validate_sources(load_sources(config_path)))
+    loaded = load_state(config_path, now)
+    site = loaded.site
     for component in request.components:
         if component not in site.component_ids:
             hint = component_hint(component, set(site.component_ids))
             raise ScaffoldError(f"unknown component '{component}'{hint}")
-    zone = site.zone
-    now = resolve_now(now, zone)
+    zone, now = site.zone, loaded.now
     text, day, endless = _event_text(request, now, zone, site.language)
     directory = config_path.resolve().parent / EVENT_DIR
     base = slugify(request.title) if endless else f"{day:%Y-%m-%d}-{slugify(request.title)}"

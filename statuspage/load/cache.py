@@ -38,7 +38,7 @@ import yaml
 from statuspage import __version__
 from statuspage.atomic import atomic_write
 from statuspage.load import sources
-from statuspage.load.sources import Document, LoadError, Loc, Marks, Position
+from statuspage.load.documents import Document, LoadError, Loc, Marks, Position
 
 #: Bump when the layout of the file or of an entry changes.
 FORMAT = 2

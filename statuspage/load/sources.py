@@ -13,7 +13,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,9 +21,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from statuspage.errors import Problem
-
-Loc = tuple[str | int, ...]
-Position = tuple[int, int]
+from statuspage.load.documents import Document, Found, LoadError, Loc, Marks, Position
 
 EVENT_DIR = "incidents"
 TEMPLATE_DIR = "templates"
@@ -56,49 +54,6 @@ class _Loader(_Base):  # type: ignore[misc]
         first: [(tag, regexp) for tag, regexp in resolvers if tag != _TAG + "timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-
-
-class Marks:
-    """Line and column (1-based) of every node, by its path in the document."""
-
-    def __init__(self) -> None:
-        self.values: dict[Loc, Position] = {}
-        self.keys: dict[Loc, Position] = {}
-
-    def at(self, loc: Loc) -> Position:
-        """Where the value at `loc` starts, or its nearest enclosing node."""
-        for end in range(len(loc), -1, -1):
-            found = self.values.get(loc[:end])
-            if found is not None:
-                return found
-        return (1, 1)
-
-    def key_at(self, loc: Loc) -> Position:
-        """Where the key of the mapping entry at `loc` starts."""
-        return self.keys.get(loc) or self.at(loc)
-
-
-@dataclass(frozen=True)
-class Document:
-    """One parsed YAML file: its plain data and where each node was written."""
-
-    path: Path
-    display: str
-    data: Any
-    marks: Marks = field(repr=False)
-
-    def problem(
-        self, loc: Loc, message: str, *, key: bool = False, severity: str = "error"
-    ) -> Problem:
-        """Make a problem positioned at `loc` (at its key when `key`)."""
-        line, column = self.marks.key_at(loc) if key else self.marks.at(loc)
-        return Problem(
-            self.display,
-            line,
-            column,
-            message,
-            "warning" if severity == "warning" else "error",
-        )
 
 
 @dataclass(frozen=True)
@@ -134,29 +89,56 @@ class DocumentCache(Protocol):
         """Keep what this run parsed, for the next."""
 
 
+def source_root(config_path: Path) -> Path:
+    """The folder the sources are read from (where the parse cache lives)."""
+    repository, real_config, _ = _locate(config_path)
+    return Path(real_config).parent if real_config is not None else Path(repository)
+
+
+def _locate(config_path: Path) -> tuple[str, str | None, str | None]:
+    """The repository, the config's real path in it, or why it is refused.
+
+    The repository is the folder the config is named in; the config may be a link, but
+    not to a file outside it: that file is never read, so nothing of it is ever shown.
+    """
+    repository = os.path.realpath(os.path.dirname(os.path.abspath(config_path)))
+    try:
+        return (
+            repository,
+            _confine(os.fspath(config_path), (repository,), repository, hidden=False),
+            None,
+        )
+    except RefusedSourceError as error:
+        return repository, None, error.message
+
+
+class ParseEveryFile:
+    """No cache: every file is parsed, and nothing is kept."""
+
+    def recall(self, key: str, info: os.stat_result) -> Document | None:
+        return None
+
+    def parse(self, key: str, path: Path, shown: str, raw: bytes, info: os.stat_result) -> Document:
+        return parse_document(path, shown, raw)
+
+    def save(self) -> None:
+        pass
+
+
 def load_sources(config_path: Path, cache: DocumentCache | None = None) -> Sources:
     """Read the config and every event file beside it; collect problems instead of stopping.
 
-    Without a `cache`, unchanged files are taken from the parse cache (statuspage/cache.py).
-    Every file is opened as `open_source` opens it, and only where `SourceFolder` allows.
+    With a `cache` (statuspage/load/cache.py), files it knows unchanged are not parsed
+    again; without one every file is parsed, and nothing is written. Every file is opened
+    as `open_source` opens it, and only where `SourceFolder` allows.
     """
-    from statuspage.load.cache import ParseCache  # which builds on this module
-
     problems: list[Problem] = []
     shown_config = display_path(config_path)
-    # The repository is the folder the config is named in; the config may be a link, but
-    # not to a file outside it: that file is never read, so nothing of it is ever shown.
-    repository = os.path.realpath(os.path.dirname(os.path.abspath(config_path)))
-    try:
-        real_config: str | None = _confine(
-            os.fspath(config_path), (repository,), repository, hidden=False
-        )
-    except RefusedSourceError as error:
-        problems.append(Problem(shown_config, 1, 1, error.message))
-        real_config = None
+    repository, real_config, refusal = _locate(config_path)
+    if refusal is not None:
+        problems.append(Problem(shown_config, 1, 1, refusal))
     root = Path(real_config).parent if real_config is not None else Path(repository)
-    if cache is None:
-        cache = ParseCache.open(root)  # an unchanged file is not parsed again (issue 6)
+    cache = cache if cache is not None else ParseEveryFile()
     config = None
     if real_config is not None:
         key = os.path.basename(real_config)
@@ -484,32 +466,6 @@ def _unread(shown: str, message: str, optional: bool) -> Problem:
     if optional:
         return Problem(shown, 1, 1, f"ignored: {message}", "warning")
     return Problem(shown, 1, 1, message)
-
-
-Found = tuple[int, int, str]  # line, column, message
-
-
-class LoadError(Exception):
-    """Why a file could not be loaded: the first problem, and `more` found in the same file."""
-
-    def __init__(self, line: int, column: int, message: str, more: tuple[Found, ...] = ()) -> None:
-        super().__init__(message)
-        self.line, self.column, self.message = line, column, message
-        self.more = more
-
-    @classmethod
-    def at(cls, node: Node, message: str) -> LoadError:
-        return cls(node.start_mark.line + 1, node.start_mark.column + 1, message)
-
-    @classmethod
-    def of(cls, found: list[Found]) -> LoadError:
-        """One error for all of `found` (not empty)."""
-        return cls(*found[0], more=tuple(found[1:]))
-
-    @property
-    def found(self) -> list[Found]:
-        """Every problem, the first one first."""
-        return [(self.line, self.column, self.message), *self.more]
 
 
 def parse_document(path: Path, shown: str, raw: bytes) -> Document:

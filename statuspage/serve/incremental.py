@@ -32,17 +32,8 @@ from jinja2 import Environment
 from statuspage.build import build_warnings, subscriber_families
 from statuspage.errors import Problem
 from statuspage.load.cache import ParseCache
-from statuspage.load.sources import (
-    EVENT_DIR,
-    TEMPLATE_DIR,
-    Document,
-    Found,
-    LoadError,
-    load_sources,
-)
-from statuspage.memo import Memo
-from statuspage.model.times import resolve_now
-from statuspage.model.validate import require_valid, validate_sources
+from statuspage.load.documents import Document, Found, LoadError
+from statuspage.load.sources import EVENT_DIR, TEMPLATE_DIR
 from statuspage.outputs.pages import (
     Page,
     compile_templates,
@@ -51,7 +42,8 @@ from statuspage.outputs.pages import (
     render_pages,
 )
 from statuspage.outputs.parallel import Task
-from statuspage.state import SiteState, compute_state
+from statuspage.pipeline import Caches, load_state
+from statuspage.state import SiteState
 
 Signature = tuple[int, ...]
 
@@ -129,8 +121,7 @@ class Project:
     def __init__(self, config_path: Path) -> None:
         self.config_path = config_path
         self._documents = KeptDocuments(config_path.resolve().parent)
-        self._validation = Memo()
-        self._states = Memo()
+        self._caches = Caches(self._documents)
         self._environment: tuple[object, Environment] | None = None
 
     def refresh(self, now: datetime, changed: Iterable[Path] = ()) -> Site:
@@ -141,10 +132,13 @@ class Project:
         """
         changed = list(changed)
         self._documents.forget(changed)
-        sources = load_sources(self.config_path, self._documents)
-        validated = validate_sources(sources, self._validation)
-        config, events = require_valid(validated)
-        state = compute_state(config, events, resolve_now(now, config.zone), self._states)
+        loaded = load_state(self.config_path, now, self._caches)
+        sources, validated, config, state = (
+            loaded.sources,
+            loaded.validated,
+            loaded.site,
+            loaded.state,
+        )
         templates = sources.root / TEMPLATE_DIR
         if any(path == templates or path.is_relative_to(templates) for path in changed):
             self._environment = None  # the watcher saw a template change

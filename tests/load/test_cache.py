@@ -19,8 +19,17 @@ from click.testing import CliRunner
 from statuspage.cli import cli
 from statuspage.load import cache as cache_module
 from statuspage.load import sources as sources_module
-from statuspage.load.sources import Document, display_path, load_sources
+from statuspage.load.documents import Document
+from statuspage.load.sources import DocumentCache, display_path, source_root
 from tests.conftest import Project
+
+
+def load_sources(config_path: Path, cache: DocumentCache | None = None) -> sources_module.Sources:
+    """Stage 1 as the commands run it: through the parse cache beside the config."""
+    if cache is None:
+        cache = cache_module.ParseCache.open(source_root(config_path))
+    return sources_module.load_sources(config_path, cache)
+
 
 CACHE_FILE = Path(".statuspage-cache") / "documents.json"
 
@@ -454,3 +463,12 @@ def test_files_the_cache_cannot_hold_are_parsed_every_time(
     parsed = count_parses(monkeypatch)
     assert [d.data for d in load_sources(project.config_path).events] == expected
     assert sorted(parsed) == ["expands.yaml"]
+
+
+def test_loading_without_a_cache_writes_nothing(project: Project) -> None:
+    """The caller passes the cache in: stage 1 alone has no file side effect."""
+    project.write_event("x", "type: incident\ntitle: X\ncomponents: [vps]\nupdates: []\n")
+    before = sorted(p.relative_to(project.root) for p in project.root.rglob("*"))
+    loaded = sources_module.load_sources(project.config_path)
+    assert [document.path.name for document in loaded.events] == ["x.yaml"]
+    assert sorted(p.relative_to(project.root) for p in project.root.rglob("*")) == before

@@ -1,0 +1,77 @@
+"""Stages 1 to 3 in one call: from a config path to the state at a moment.
+
+Every command that needs the site (build, check, status, new, update, serve, notify)
+reaches it through `load_state`, so that each reads the sources, treats their problems
+and places `now` in the site's zone the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+
+from statuspage.load.cache import ParseCache
+from statuspage.load.extras import Extras, load_extras
+from statuspage.load.sources import DocumentCache, Sources, load_sources, source_root
+from statuspage.memo import Memo
+from statuspage.model.models import Event, SiteConfig
+from statuspage.model.times import resolve_now
+from statuspage.model.validate import Validated, require_valid, validate_sources
+from statuspage.state import SiteState, compute_state
+
+
+@dataclass
+class Caches:
+    """What a long-running caller (serve) keeps between loads: documents, models, states.
+
+    Without it, each load uses the parse cache on disk (`.statuspage-cache/`) alone.
+    """
+
+    documents: DocumentCache
+    validation: Memo = field(default_factory=Memo)
+    states: Memo = field(default_factory=Memo)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A valid site read at `now`: its sources, their model and the state (computed when
+    first asked for, as `update` and `new` need the model only)."""
+
+    sources: Sources
+    validated: Validated
+    site: SiteConfig
+    events: tuple[Event, ...]
+    now: datetime  # in the site's zone
+    extras: Extras | None = None
+    states: Memo | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def state(self) -> SiteState:
+        return compute_state(self.site, self.events, self.now, self.states)
+
+
+def load_validated(
+    config_path: Path, caches: Caches | None = None, *, extras: bool = False
+) -> tuple[Sources, Validated, Extras | None]:
+    """Stages 1 and 2, with every problem collected (none raised); with `extras`, extra/
+    is read too and its problems join the sources'."""
+    cache = caches.documents if caches else ParseCache.open(source_root(config_path))
+    sources = load_sources(config_path, cache)
+    validated = validate_sources(sources, caches.validation if caches else None)
+    found = load_extras(sources.root) if extras else None
+    if found is not None and found.problems:
+        validated = replace(validated, problems=validated.problems + found.problems)
+    return sources, validated, found
+
+
+def load_state(
+    config_path: Path, now: datetime, caches: Caches | None = None, *, extras: bool = False
+) -> Loaded:
+    """The site at `now`, or InvalidInputError with every problem if any is an error."""
+    sources, validated, found = load_validated(config_path, caches, extras=extras)
+    site, events = require_valid(validated)
+    moment = resolve_now(now, site.zone)
+    states = caches.states if caches else None
+    return Loaded(sources, validated, site, events, moment, found, states)

@@ -345,6 +345,55 @@ class Component(_Model):
     description: Markdown | None = None
 
 
+EventType = Literal["incident", "maintenance", "backup"]
+#: Before each maintenance start, the reminders `notify` sends (issue 15).
+DEFAULT_REMIND = (timedelta(hours=72), timedelta(hours=24), timedelta(hours=1))
+DEFAULT_TYPES: tuple[EventType, ...] = ("incident", "maintenance")
+
+
+def _webhook_url(value: str) -> str:
+    # A ${VAR} may stand for any part of it: such a URL is checked when `notify` reads it.
+    return value if "${" in value else _absolute_url(value)
+
+
+class NotifyChannel(_Model):
+    """One place `statuspage notify` tells of incidents and windows: Apprise or a webhook."""
+
+    name: Annotated[str, StringConstraints(pattern=ID_PATTERN)] = Field(
+        description="Unique; shown in output and in the ledger"
+    )
+    url: Annotated[str, StringConstraints(min_length=1)] | None = Field(
+        default=None,
+        description="Apprise URL (mailtos://, slack://, json://, ...); ${NAME} reads the "
+        "environment",
+    )
+    webhook: Annotated[str, AfterValidator(_webhook_url)] | None = Field(
+        default=None,
+        description="URL that gets a POST of Statuspage-shaped JSON per notice",
+        json_schema_extra={"format": "uri"},
+    )
+    secret: Annotated[str, StringConstraints(min_length=1)] | None = Field(
+        default=None, description="Signs each webhook body (X-Statuspage-Signature)"
+    )
+    language: Language | None = Field(default=None, description="Default: the site's language")
+    components: list[str] | None = Field(default=None, description="Default: all components")
+    types: list[EventType] = Field(
+        default_factory=lambda: list(DEFAULT_TYPES),
+        description="Event types told of; backup is opt-in",
+    )
+
+
+class NotifyConfig(_Model):
+    """`notify:` in statuspage.yaml: reminders and channels for `statuspage notify`."""
+
+    remind: list[Duration] = Field(
+        default_factory=lambda: list(DEFAULT_REMIND),
+        description="Reminders before each maintenance start",
+        json_schema_extra={"default": ["72h", "24h", "1h"]},
+    )
+    channels: list[NotifyChannel] = Field(default_factory=list)
+
+
 class SiteConfig(_Model):
     """statuspage.yaml: the site's settings and its components."""
 
@@ -368,6 +417,10 @@ class SiteConfig(_Model):
         json_schema_extra={"default": "2h"},
     )
     components: list[Component] = Field(min_length=1, description="Components, in display order")
+
+    notify: NotifyConfig | None = Field(
+        default=None, description="Notifications sent by `statuspage notify`"
+    )
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -451,6 +504,11 @@ class Window(_Event):
         default=None, description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=SU"
     )
     updates: list[WindowUpdate] = Field(default_factory=list, description="Oldest first")
+
+    remind: list[Duration] | None = Field(
+        default=None, description="Reminders before its start; default: notify.remind"
+    )
+    notify: bool = Field(default=True, description="false: `statuspage notify` tells no one")
 
     @property
     def length(self) -> timedelta:

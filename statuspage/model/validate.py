@@ -9,6 +9,7 @@ updates, ends after starts) follow here, so that one run reports all of them.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import types
 from collections.abc import Callable, Iterator
@@ -23,7 +24,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from statuspage.errors import InvalidInputError, Problem
-from statuspage.load.sources import Document, Loc, Sources
+from statuspage.load.documents import Document, Loc
+from statuspage.load.sources import Sources
 from statuspage.memo import Memo
 from statuspage.model.models import (
     EVENT_MODELS,
@@ -137,6 +139,7 @@ def _remembered(
 def _validate_site(document: Document, problems: list[Problem]) -> SiteConfig | None:
     site = _validate_model(document, SiteConfig, {}, problems)
     problems.extend(_site_problems(document))
+    problems.extend(_notify_problems(document))
     return site
 
 
@@ -422,6 +425,60 @@ def _site_problems(document: Document) -> Iterator[Problem]:
             )
         else:
             first[component_id] = index
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _notify_problems(document: Document) -> Iterator[Problem]:
+    """notify.channels: unique names, a url or a webhook, known components, set variables."""
+    data = document.data if isinstance(document.data, dict) else {}
+    notify = data.get("notify")
+    channels = notify.get("channels") if isinstance(notify, dict) else None
+    if not isinstance(channels, list):
+        return
+    components = data.get("components")
+    known = {str(c["id"]) for c in components or [] if isinstance(c, dict) and "id" in c}
+    names: dict[str, int] = {}
+    for index, channel in enumerate(channels):
+        if isinstance(channel, dict):
+            yield from _channel_problems(document, index, channel, known, names)
+
+
+def _channel_problems(
+    document: Document, index: int, channel: dict[str, Any], known: set[str], names: dict[str, int]
+) -> Iterator[Problem]:
+    loc: Loc = ("notify", "channels", index)
+    name = channel.get("name")
+    if isinstance(name, str):
+        if name in names:
+            where: Loc = (*loc, "name")
+            yield document.problem(where, f"{_field(where)}: duplicate channel name '{name}'")
+        names.setdefault(name, index)
+    if ("url" in channel) == ("webhook" in channel):
+        yield document.problem(
+            loc, f"{_field(loc)}: a channel has either url: (Apprise) or webhook:, not both"
+        )
+    if "secret" in channel and "webhook" not in channel:
+        where = (*loc, "secret")
+        yield document.problem(where, f"{_field(where)}: secret: signs webhook: bodies only")
+    components = channel.get("components")
+    for position, component in enumerate(components if isinstance(components, list) else []):
+        if isinstance(component, str) and component not in known:
+            where = (*loc, "components", position)
+            hint = component_hint(component, known)
+            yield document.problem(where, f"{_field(where)}: unknown component '{component}'{hint}")
+    for key in ("url", "webhook", "secret"):
+        value = channel.get(key)
+        for variable in _VARIABLE.findall(value if isinstance(value, str) else ""):
+            if variable not in os.environ:
+                where = (*loc, key)
+                yield document.problem(
+                    where,
+                    f"{_field(where)}: ${{{variable}}} is not set here; `statuspage notify` "
+                    "needs it (set it in the CI's secrets)",
+                    severity="warning",
+                )
 
 
 def _reference_problems(document: Document, known: set[str]) -> Iterator[Problem]:

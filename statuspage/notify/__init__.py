@@ -1,0 +1,1 @@
+"""`statuspage notify`: tell each channel of every incident update and window notice once."""

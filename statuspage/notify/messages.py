@@ -1,0 +1,217 @@
+"""What a notice says: its subject and Markdown body in the channel's language, and the
+JSON a webhook gets (in the shape of Atlassian Statuspage's subscriber webhooks).
+
+The words come from the four catalogs; the layout from the theme's notify/subject.txt and
+notify/body.md, which a site overrides with templates/notify/ like any other template.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+
+from statuspage.i18n import LABELS, N_, Formatter, translations
+from statuspage.model.models import Incident, IncidentUpdate, Window, WindowUpdate
+from statuspage.notify.channels import Message
+from statuspage.notify.notices import Notice
+from statuspage.outputs.api import make_id, timestamp
+from statuspage.state import SiteState
+
+HEADLINES: dict[str, str] = {
+    "opened": N_("Incident: %(title)s"),
+    "updated": N_("Update: %(title)s"),
+    "resolved": N_("Resolved: %(title)s"),
+    "postmortem": N_("Postmortem: %(title)s"),
+    "announced": N_("Planned: %(title)s"),
+    "reminder": N_("Reminder: %(title)s starts in %(duration)s"),
+    "started": N_("Started: %(title)s"),
+    "completed": N_("Completed: %(title)s"),
+    "cancelled": N_("Cancelled: %(title)s"),
+    "rescheduled": N_("Rescheduled: %(title)s"),
+    "test": N_("Test message from %(title)s"),
+}
+LEADS: dict[str, str] = {
+    "opened": N_("We are investigating a problem."),
+    "updated": N_("There is a new update."),
+    "resolved": N_("The incident is resolved."),
+    "postmortem": N_("The postmortem is published."),
+    "announced": N_("Work is planned."),
+    "reminder": N_("The planned work starts in %(duration)s."),
+    "started": N_("The planned work has started."),
+    "completed": N_("The planned work is completed."),
+    "cancelled": N_("The planned work is cancelled."),
+    "rescheduled": N_("The planned work has new times."),
+    "test": N_("This channel is set up: notices of %(title)s will arrive here."),
+}
+WHEN = N_("When")
+REPEATS = N_("Repeats")
+STATUS = N_("Status")
+AFFECTED = N_("Affected components")
+MORE = N_("More")
+
+
+class Writer:
+    """Writes notices for one site, in any of the shipped languages."""
+
+    def __init__(self, state: SiteState, templates: Path | None) -> None:
+        self.state = state
+        self.templates = templates
+        self.names = {c.component.id: c.component.name for c in state.components}
+
+    @functools.cache  # noqa: B019 - one writer per run, a handful of languages
+    def environment(self, language: str) -> Environment:
+        from statuspage.outputs.pages import make_environment
+
+        # Markdown and plain text, not HTML: nothing to escape.
+        return make_environment(self.templates, language, self.state.site.zone).overlay(
+            autoescape=False
+        )
+
+    def url(self, event_id: str) -> str:
+        return f"{self.state.site.base_url}incidents/{event_id}/"
+
+    def message(self, notice: Notice, language: str) -> Message:
+        """The subject, body and webhook JSON of `notice` in `language`."""
+        gettext = translations(language).gettext
+        formatter = Formatter(language, self.state.site.zone)
+        values = {"title": notice.event.title, "duration": _duration(notice, formatter)}
+        update = notice.update
+        context = {
+            "headline": gettext(HEADLINES[notice.kind]) % values,
+            "lead": gettext(LEADS[notice.kind]) % values,
+            "message": update.message if update is not None else _extra(notice),
+            "facts": self.facts(notice, gettext, formatter),
+            "more": gettext(MORE),
+            "url": self.url(notice.event.id),
+            "notice": notice,
+        }
+        return Message(
+            self.render("notify/subject.txt", language, context).strip(),
+            self.render("notify/body.md", language, context).strip() + "\n",
+            self.payload(notice),
+        )
+
+    def test_message(self, language: str) -> Message:
+        """The message of `notify --test`."""
+        gettext = translations(language).gettext
+        values = {"title": self.state.site.title}
+        subject = gettext(HEADLINES["test"]) % values
+        body = gettext(LEADS["test"]) % values + "\n\n" + self.state.site.base_url + "\n"
+        return Message(subject, body, {"meta": _meta(self.state.now), "page": self.page()})
+
+    def render(self, name: str, language: str, context: dict[str, Any]) -> str:
+        return self.environment(language).get_template(name).render(context)
+
+    def facts(self, notice: Notice, gettext: Any, formatter: Formatter) -> list[tuple[str, str]]:
+        """The lines under the message: when, how often, status, what is affected."""
+        event = notice.event
+        found: list[tuple[str, str]] = []
+        if isinstance(event, Window):
+            start = notice.start or event.starts
+            end = notice.end or (start + event.length)
+            found.append(
+                (gettext(WHEN), f"{formatter.moment(start)} \N{EN DASH} {formatter.moment(end)}")
+            )
+            if event.repeat is not None:
+                found.append((gettext(REPEATS), formatter.rule(event.repeat)))
+        if notice.update is not None:
+            found.append((gettext(STATUS), gettext(LABELS[notice.update.status])))
+        affected = [self.names[c] for c in event.components if c in self.names]
+        if affected:
+            found.append((gettext(AFFECTED), ", ".join(affected)))
+        return found
+
+    # --- webhooks -----------------------------------------------------------------------
+
+    def page(self) -> dict[str, Any]:
+        return {
+            "id": make_id("page", self.state.site.base_url),
+            "status_indicator": self.state.indicator,
+            "status_description": self.state.description,
+        }
+
+    def payload(self, notice: Notice) -> dict[str, Any]:
+        """meta, page and incident (with incident_updates), as Statuspage's webhooks send."""
+        return {"meta": _meta(self.state.now), "page": self.page(), "incident": _incident(notice)}
+
+
+def _duration(notice: Notice, formatter: Formatter) -> str:
+    return formatter.duration(notice.offset) if notice.offset is not None else ""
+
+
+def _extra(notice: Notice) -> str:
+    event = notice.event
+    if notice.kind == "postmortem" and isinstance(event, Incident):
+        return event.postmortem or ""
+    if notice.kind in ("announced", "rescheduled") and isinstance(event, Window):
+        return event.description or ""
+    return ""
+
+
+def _meta(now: datetime) -> dict[str, Any]:
+    return {"unsubscribe": None, "documentation": None, "generated_at": timestamp(now)}
+
+
+_WINDOW_STATUS = {
+    "announced": "scheduled",
+    "reminder": "scheduled",
+    "rescheduled": "scheduled",
+    "started": "in_progress",
+    "completed": "completed",
+    "cancelled": "completed",
+}
+
+
+def _incident(notice: Notice) -> dict[str, Any]:
+    event = notice.event
+    incident_id = make_id("event", event.id)
+    base: dict[str, Any] = {
+        "id": incident_id,
+        "name": event.title,
+        "shortlink": None,
+        "components": list(event.components),
+        "backfilled": False,
+    }
+    if isinstance(event, Incident):
+        posted = [u for u in event.updates if notice.update is None or u.at <= notice.update.at]
+        updates: list[IncidentUpdate | WindowUpdate] = list(posted)
+        latest = posted[-1].status
+        base |= {
+            "status": "postmortem" if notice.kind == "postmortem" else latest,
+            "impact": event.impact,
+            "created_at": timestamp(event.updates[0].at),
+            "resolved_at": timestamp(posted[-1].at) if latest == "resolved" else None,
+            "postmortem_body": event.postmortem if notice.kind == "postmortem" else None,
+            "scheduled_for": None,
+            "scheduled_until": None,
+        }
+    else:
+        updates = [u for u in event.updates if notice.update is None or u.at <= notice.update.at]
+        start = notice.start or event.starts
+        status = notice.update.status if notice.update else _WINDOW_STATUS.get(notice.kind, "")
+        base |= {
+            "status": status,
+            "impact": "maintenance",
+            "created_at": timestamp(event.starts),
+            "resolved_at": None,
+            "postmortem_body": None,
+            "scheduled_for": timestamp(start),
+            "scheduled_until": timestamp(notice.end or (start + event.length)),
+        }
+    base["incident_updates"] = [
+        {
+            "id": make_id("update", event.id, timestamp(u.at), u.status),
+            "incident_id": incident_id,
+            "status": u.status,
+            "body": u.message,
+            "created_at": timestamp(u.at),
+            "display_at": timestamp(u.at),
+        }
+        for u in reversed(updates)
+    ]
+    base["notice"] = {"id": notice.id, "kind": notice.kind}
+    return base

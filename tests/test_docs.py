@@ -39,5 +39,6 @@ def test_readme_has_the_two_setup_commands() -> None:
         for block in blocks
     )
     ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    test_command = next(block for block in blocks if "[test]" in block)
+    test_command = next(block for block in blocks if re.search(r"\[test[\],]", block))
+    assert "docs" in test_command, "the test command installs the docs extra (tests/docs/)"
     assert test_command in ci, "the README's test command is what .ci/run runs"

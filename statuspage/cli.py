@@ -497,6 +497,82 @@ def schema_command(kind: str | None) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
+@cli.group("import")
+def import_group() -> None:
+    """Bring an existing status page's components, incidents and maintenances in.
+
+    Safe to run again: files it wrote before are left as they are (or brought up to date
+    when nobody edited them), a file of yours is never replaced unless given --force.
+    """
+
+
+def _force_option(function: F) -> F:
+    return click.option(
+        "--force", is_flag=True, help="Replace event files that exist or were edited."
+    )(function)
+
+
+def _print_import(report: Any) -> None:
+    for line in report.details():
+        click.echo(line)
+    click.echo(report.summary().capitalize() + ".")
+
+
+@import_group.command("statuspage")
+@config_option
+@click.argument("source", required=False)
+@click.option(
+    "--api-key", envvar="STATUSPAGE_API_KEY", help="REST API key: read the whole history."
+)
+@click.option("--page-id", help="The page's id, with --api-key.")
+@click.option(
+    "--api-url", default="https://api.statuspage.io/v1", show_default=True, hidden=True
+)
+@_force_option
+def import_statuspage_command(
+    config: Path,
+    source: str | None,
+    api_key: str | None,
+    page_id: str | None,
+    api_url: str,
+    force: bool,
+) -> None:
+    """Import a Statuspage page: SOURCE is its URL or a directory of its saved JSON.
+
+    \b
+        statuspage import statuspage https://www.githubstatus.com
+        statuspage import statuspage saved/        # summary.json, incidents.json, ...
+        statuspage import statuspage --api-key KEY --page-id PAGE
+    """
+    from statuspage.importers.statuspage import import_statuspage
+
+    report = import_statuspage(
+        config,
+        source,
+        _clock(None),
+        api_key=api_key,
+        page_id=page_id,
+        api_url=api_url,
+        force=force,
+    )
+    _print_import(report)
+
+
+@import_group.command("cstate")
+@config_option
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@_force_option
+def import_cstate_command(config: Path, directory: Path, force: bool) -> None:
+    """Import a cState site: its config.yml and content/issues/*.md.
+
+    \b
+        statuspage import cstate ../old-status-site
+    """
+    from statuspage.importers.cstate import import_cstate
+
+    _print_import(import_cstate(config, directory, _clock(None), force=force))
+
+
 def _print_problems(problems: list[Problem]) -> None:
     for problem in problems:
         click.echo(str(problem))

@@ -36,7 +36,7 @@ SHOTS = {
 
 def main() -> int:
     if not Path(CHROMIUM).exists():
-        print(f"{CHROMIUM} is missing: apt-get install chromium", file=sys.stderr)
+        sys.stderr.write(f"{CHROMIUM} is missing: apt-get install chromium\n")
         return 2
     from playwright.sync_api import sync_playwright
 
@@ -60,7 +60,7 @@ def main() -> int:
         browser.close()
     for name in SHOTS:
         path = OUTPUT / f"{name}.png"
-        print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
+        sys.stdout.write(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB\n")
     return 0
 
 

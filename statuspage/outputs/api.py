@@ -25,6 +25,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, NotRequired, TypedDict
 
 from statuspage.model.models import COMPONENT_STATUSES, ComponentStatus, Impact
+from statuspage.outputs.urls import API_ROOT as API_ROOT  # where the files go, for build.py
+from statuspage.outputs.urls import HOME, Urls
 from statuspage.state import (
     ACTIVE_INCIDENT,
     ACTIVE_WINDOW,
@@ -38,8 +40,6 @@ from statuspage.state import (
     worst_status,
 )
 
-#: Where the files go: Statuspage clients force this path at the host root (§4.4).
-API_ROOT = "api/v2/"
 #: The list endpoints hold the 50 most recent items (§1).
 LIST_LIMIT = 50
 ID_LENGTH = 12
@@ -289,6 +289,7 @@ class _Context:
     page_id: str
     epoch: datetime
     timeline: Timeline
+    urls: Urls
     #: Leaf component rows, and their names with the group's, by component id.
     leaves: dict[str, ComponentJSON] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
@@ -310,7 +311,8 @@ def render_api(state: SiteState) -> dict[str, bytes]:
 
 def api_documents(state: SiteState) -> dict[str, dict[str, object]]:
     """The eight documents of shared/statuspage-api.md §1, keyed by path under api/v2/."""
-    context = _Context(state, make_id("page", state.site.base_url), _epoch(state), Timeline(state))
+    page_id, urls = make_id("page", state.site.base_url), Urls.of(state.site)
+    context = _Context(state, page_id, _epoch(state), Timeline(state), urls)
     page = _page(context)
     components = _components(context)
     context = replace(context, leaves=_leaves(state, components), names=_names(state))
@@ -368,7 +370,7 @@ def _page(context: _Context) -> PageJSON:
     return {
         "id": context.page_id,
         "name": state.site.title,
-        "url": state.site.base_url.rstrip("/"),  # Statuspage's own page URLs have no slash
+        "url": context.urls.page_url(HOME).rstrip("/"),  # Statuspage's page URLs have no slash
         "time_zone": state.site.timezone,
         "updated_at": timestamp(max(changed, default=context.epoch)),
     }
@@ -571,7 +573,7 @@ def _incident(context: _Context, state: IncidentState) -> IncidentJSON:
 
 def _shortlink(context: _Context, event_id: str) -> str:
     """The event's own page on this site (SPEC "The site": incidents/ID/)."""
-    return f"{context.state.site.base_url}incidents/{event_id}/"
+    return context.urls.event_url(event_id)
 
 
 # --- scheduled maintenances (§2.6) -----------------------------------------------------------

@@ -17,6 +17,7 @@ from icalendar import Calendar, Event, Timezone, vRecur, vText
 from statuspage.i18n import LABELS, translations
 from statuspage.model.times import parse_rule_parts, wall_to_utc
 from statuspage.outputs.feeds import AFFECTED
+from statuspage.outputs.urls import CALENDAR, Urls, component_calendar
 from statuspage.state import SiteState, WindowState
 
 #: How often subscribed calendar apps should fetch the calendar again.
@@ -40,12 +41,12 @@ def render_calendars(state: SiteState) -> dict[str, bytes]:
     are written once each and joined, as every window is in several calendars.
     """
     site = state.site
+    urls = Urls.of(site, site.language)
     windows = sorted(state.windows, key=lambda w: w.window.id)
-    written = {window.window.id: _write(state, window) for window in windows}
+    written = {window.window.id: _write(state, urls, window) for window in windows}
     zones: dict[str, bytes | None] = {}
-    outputs = {
-        "calendar.ics": _calendar(state, [written[w.window.id] for w in windows], site.title, zones)
-    }
+    every = [written[w.window.id] for w in windows]
+    outputs = {urls.path(CALENDAR): _calendar(state, every, site.title, zones)}
     # Each component's windows, gathered in one pass over them.
     windows_of: dict[str, list[_Written]] = {component.id: [] for component in site.components}
     for window in windows:
@@ -54,15 +55,15 @@ def render_calendars(state: SiteState) -> dict[str, bytes]:
                 windows_of[component_id].append(written[window.window.id])
     for component in site.components:
         mine = windows_of[component.id]
-        outputs[f"components/{component.id}/calendar.ics"] = _calendar(
+        outputs[urls.path(component_calendar(component.id))] = _calendar(
             state, mine, f"{site.title}: {component.name}", zones
         )
     return outputs
 
 
-def _write(state: SiteState, window: WindowState) -> _Written:
+def _write(state: SiteState, urls: Urls, window: WindowState) -> _Written:
     holder = Calendar()
-    for event in _events(state, window):
+    for event in _events(state, urls, window):
         holder.add_component(event)
     ical = b"".join(bytes(event.to_ical()) for event in holder.subcomponents)
     return _Written(ical, frozenset(holder.get_used_tzids()))
@@ -112,13 +113,13 @@ def _calendar(
     )
 
 
-def _events(state: SiteState, window: WindowState) -> list[Event]:
+def _events(state: SiteState, urls: Urls, window: WindowState) -> list[Event]:
     site = state.site
     source = window.window
     gettext = translations(site.language).gettext
     host = urlsplit(site.base_url).netloc
     uid = f"{source.id}@{host}"
-    url = f"{site.base_url}incidents/{source.id}/"
+    url = urls.event_url(source.id)
     summary = f"{gettext(LABELS[source.type])}: {source.title}"
     names = {c.component.id: c.component.name for c in state.components}
     affected = ", ".join(names[c] for c in source.components if c in names)

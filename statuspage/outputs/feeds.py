@@ -20,6 +20,7 @@ from markupsafe import Markup
 from statuspage.i18n import LABELS, N_, Formatter, translations
 from statuspage.model.markdown import render_markdown
 from statuspage.model.models import Incident, IncidentUpdate, Window, WindowUpdate
+from statuspage.outputs.urls import FEEDS, HISTORY_FEEDS, HOME, Urls, component_feed
 from statuspage.state import IncidentState, SiteState, WindowState, repeat_numbers
 
 #: How many entries a feed keeps (SPEC "The site": the latest 50).
@@ -55,14 +56,14 @@ class _Writer:
 
     def __init__(self, state: SiteState) -> None:
         self.state = state
-        self.base = state.site.base_url
+        self.urls = Urls.of(state.site, state.site.language)
         self._ = translations(state.site.language).gettext
         self.formatter = Formatter(state.site.language, state.site.zone)
         self.names = {c.component.id: c.component.name for c in state.components}
         self._labels: dict[str, str] = {}
 
     def page(self, event_id: str) -> str:
-        return f"{self.base}incidents/{event_id}/"
+        return self.urls.event_url(event_id)
 
     def label(self, key: str) -> str:
         text = self._labels.get(key)
@@ -183,13 +184,15 @@ def render_feeds(state: SiteState) -> dict[str, bytes]:
     items = feed_items(state)
     latest = items[:FEED_LENGTH]
     site = state.site
+    urls = Urls.of(site, site.language)
+    path = urls.path
     outputs = {
-        "feed.atom": _atom(state, latest, "feed.atom"),
-        "feed.rss": _rss(state, latest, "feed.rss"),
-        "feed.json": _json_feed(state, latest, "feed.json"),
+        path(FEEDS["atom"]): _atom(state, urls, latest, path(FEEDS["atom"])),
+        path(FEEDS["rss"]): _rss(state, urls, latest, path(FEEDS["rss"])),
+        path(FEEDS["json"]): _json_feed(state, urls, latest, path(FEEDS["json"])),
         # The hosted Statuspage's paths, so subscribers of a page that moves here keep working.
-        "history.atom": _atom(state, latest, "history.atom"),
-        "history.rss": _rss(state, latest, "history.rss"),
+        path(HISTORY_FEEDS["atom"]): _atom(state, urls, latest, path(HISTORY_FEEDS["atom"])),
+        path(HISTORY_FEEDS["rss"]): _rss(state, urls, latest, path(HISTORY_FEEDS["rss"])),
     }
     # Each component's latest items, gathered in one pass over them (newest first).
     latest_of: dict[str, list[FeedItem]] = {component.id: [] for component in site.components}
@@ -200,23 +203,23 @@ def render_feeds(state: SiteState) -> dict[str, bytes]:
                 mine.append(item)
     for component in site.components:
         mine = latest_of[component.id]
-        path = f"components/{component.id}/feed.atom"
-        outputs[path] = _atom(state, mine, path, f"{site.title}: {component.name}")
+        feed = path(component_feed(component.id))
+        outputs[feed] = _atom(state, urls, mine, feed, f"{site.title}: {component.name}")
     return outputs
 
 
 def _generator(
-    state: SiteState, items: list[FeedItem], path: str, title: str | None
+    state: SiteState, urls: Urls, items: list[FeedItem], path: str, title: str | None
 ) -> FeedGenerator:
     site = state.site
     feed = FeedGenerator()
-    feed.id(site.base_url + path)
+    feed.id(urls.url(path))
     feed.title(title or site.title)
     feed.description(site.description or site.title)
     feed.language(site.language)
     # RSS takes the last link as the channel's link: the page, after the feed itself.
-    feed.link(href=site.base_url + path, rel="self")
-    feed.link(href=site.base_url, rel="alternate")
+    feed.link(href=urls.url(path), rel="self")
+    feed.link(href=urls.page_url(HOME), rel="alternate")
     updated = max(
         (item.published for item in items if item.published <= state.now), default=state.now
     )
@@ -234,22 +237,24 @@ def _generator(
     return feed
 
 
-def _atom(state: SiteState, items: list[FeedItem], path: str, title: str | None = None) -> bytes:
-    return bytes(_generator(state, items, path, title).atom_str(pretty=True))
+def _atom(
+    state: SiteState, urls: Urls, items: list[FeedItem], path: str, title: str | None = None
+) -> bytes:
+    return bytes(_generator(state, urls, items, path, title).atom_str(pretty=True))
 
 
-def _rss(state: SiteState, items: list[FeedItem], path: str) -> bytes:
-    return bytes(_generator(state, items, path, None).rss_str(pretty=True))
+def _rss(state: SiteState, urls: Urls, items: list[FeedItem], path: str) -> bytes:
+    return bytes(_generator(state, urls, items, path, None).rss_str(pretty=True))
 
 
-def _json_feed(state: SiteState, items: list[FeedItem], path: str) -> bytes:
+def _json_feed(state: SiteState, urls: Urls, items: list[FeedItem], path: str) -> bytes:
     site = state.site
     iso: Callable[[datetime], str] = lambda moment: moment.astimezone(site.zone).isoformat()  # noqa: E731
     document = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": site.title,
-        "home_page_url": site.base_url,
-        "feed_url": site.base_url + path,
+        "home_page_url": urls.page_url(HOME),
+        "feed_url": urls.url(path),
         "description": site.description or site.title,
         "language": site.language,
         "items": [

@@ -29,7 +29,6 @@ from types import (
     TracebackType,
 )
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
 from jinja2 import (
     BaseLoader,
@@ -64,6 +63,20 @@ from statuspage.load.sources import (
 from statuspage.model.markdown import render_markdown
 from statuspage.model.times import midnight
 from statuspage.outputs.clock import TEMPLATE_PARTS, ClockParts
+from statuspage.outputs.urls import (
+    BADGE,
+    HOME,
+    NOT_FOUND,
+    ROBOTS,
+    SITEMAP,
+    Urls,
+    component_page,
+    event_page,
+    file_of,
+    history_page,
+    page_of,
+    root_of,
+)
 from statuspage.state import IncidentState, SiteState, WindowState
 
 #: Days of history on the home page (SPEC "The site": the last 7 days).
@@ -88,6 +101,13 @@ def _text_width(text: str) -> int:
 
 class TemplateProblemError(StatusPageError):
     """A template failed to load or render; the message names the template and line."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type[TemplateProblemError], tuple[Problem]]:
+        return type(self), (self.problem,)  # as a worker process sends it back
 
 
 EventState = IncidentState | WindowState
@@ -567,7 +587,7 @@ class Snippets:
         # <bdi>: a title's own right-to-left text, and its (balanced) bidi controls, stay
         # inside it and never reorder what the list puts after it (issue 19).
         return Markup(
-            f'<a href="{escape(root)}incidents/{escape(entry.id)}/">'
+            f'<a href="{escape(root)}{escape(event_page(entry.id))}">'
             f"<bdi>{escape(entry.title)}</bdi></a>"
         )
 
@@ -647,15 +667,18 @@ class Page(NamedTuple):
 def plan_site(state: SiteState) -> list[Page]:
     """Every page of the site for `state`, not yet rendered (cheap: no template runs)."""
     entries = _entries(state)
+    urls = Urls.of(state.site, state.site.language)
     common = {**page_context(state), "clock": ClockParts(state, page_context, _entries)}
     pages: dict[str, Page] = {}
 
     def page(
-        path: str, template: str, root: str | None = None, clock: Iterable[str] = (), **context: Any
+        name: str, template: str, root: str | None = None, clock: Iterable[str] = (), **context: Any
     ) -> None:
+        """The page (or file) `name` of the language's pages, from `template`."""
+        path = urls.path(name)
         if path in pages:
             raise StatusPageError(f"two pages would be written to {path}")
-        root = "../" * path.count("/") if root is None else root
+        root = root_of(name) if root is None else root
         pages[path] = Page(
             path,
             template,
@@ -666,13 +689,13 @@ def plan_site(state: SiteState) -> list[Page]:
     recent = _recent_days(state, entries)
     home_parts = [*TEMPLATE_PARTS, *(f"c:{c.component.id}" for c in state.components)]
     home_parts += [f"e:{entry.id}" for _, day in recent for entry in day]
-    page("index.html", "index.html", clock=home_parts, recent=recent, months=months)
+    page(file_of(HOME), "index.html", clock=home_parts, recent=recent, months=months)
     for entry in entries:
-        page(f"incidents/{entry.id}/index.html", "event.html", clock=[f"a:{entry.id}"], entry=entry)
-    page("history/index.html", "history.html", months=months, month=None, month_entries=[])
+        page(file_of(event_page(entry.id)), "event.html", clock=[f"a:{entry.id}"], entry=entry)
+    page(file_of(history_page()), "history.html", months=months, month=None, month_entries=[])
     for month, month_entries in months:
         page(
-            f"history/{month:%Y-%m}/index.html",
+            file_of(history_page(month)),
             "history.html",
             clock=[f"d:{entry.id}" for entry in month_entries],
             months=months,
@@ -691,22 +714,23 @@ def plan_site(state: SiteState) -> list[Page]:
     for component in state.components:
         involved = involving[component.component.id]
         page(
-            f"components/{component.component.id}/index.html",
+            file_of(component_page(component.component.id)),
             "component.html",
             clock=[f"c:{component.component.id}", *(f"d:{entry.id}" for entry in involved)],
             component=component,
             entries=involved,
         )
     # The 404 page is served at any depth, so its links start from the site's own path.
-    page("404.html", "404.html", root=urlsplit(state.site.base_url).path)
-    listed = sorted(
-        path.removesuffix("index.html") for path in pages if path.endswith("index.html")
-    )
+    page(NOT_FOUND, "404.html", root=urls.site_path)
+    listed = sorted(found for found in map(page_of, pages) if found is not None)
     for static in STATIC_FILES:
-        pages[static] = Page(static, static, common)
-    pages["sitemap.xml"] = Page("sitemap.xml", "sitemap.xml", {**common, "pages": listed})
-    pages["robots.txt"] = Page("robots.txt", "robots.txt", common)
-    pages["badge.svg"] = Page("badge.svg", "badge.svg", common)
+        pages[urls.path(static)] = Page(urls.path(static), static, common)
+    for name, template, context in (
+        (SITEMAP, "sitemap.xml", {**common, "pages": listed}),
+        (ROBOTS, "robots.txt", common),
+        (BADGE, "badge.svg", common),
+    ):
+        pages[urls.path(name)] = Page(urls.path(name), template, context)
     return list(pages.values())
 
 
@@ -736,7 +760,7 @@ def compile_templates(pages: Iterable[Page], env: Environment) -> None:
         try:
             env.get_template(name)
         except TemplateError as error:
-            raise TemplateProblemError(_describe_template_error(error, name)) from None
+            raise TemplateProblemError(template_problem(error, name)) from None
 
 
 def _render(env: Environment, name: str, context: dict[str, Any]) -> bytes:
@@ -747,30 +771,40 @@ def _render(env: Environment, name: str, context: dict[str, Any]) -> bytes:
             context = {**context, "clock_data": data}
         return env.get_template(name).render(context).encode("utf-8")
     except TemplateError as error:
-        raise TemplateProblemError(_describe_template_error(error, name)) from None
+        raise TemplateProblemError(template_problem(error, name)) from None
+    except Exception as error:  # {{ 1/0 }}: a template's error, if it was raised in one
+        if not _template_frames(error):
+            raise
+        raise TemplateProblemError(template_problem(error, name)) from None
 
 
-def _describe_template_error(error: TemplateError, name: str) -> str:
+def _template_frames(error: BaseException) -> list[traceback.FrameSummary]:
+    """The frames of `error`'s traceback that run a template's code."""
+    return [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename in _TEMPLATE_SOURCES
+    ]
+
+
+def template_problem(error: Exception, name: str) -> Problem:
     """'templates/index.html:12:5: template error: 'sate' is undefined', from Jinja's
     rewritten traceback; a template refused unread says why at its path."""
     if isinstance(error, TemplateSourceError):
-        return str(error.problem)
+        return error.problem
     filename = getattr(error, "filename", None) or getattr(error, "name", None)
     line = getattr(error, "lineno", None)
     if line is None:  # a runtime error (a SecurityError too): the template's last frame
-        frames = [
-            frame
-            for frame in traceback.extract_tb(error.__traceback__)
-            if frame.filename in _TEMPLATE_SOURCES
-        ]
+        frames = _template_frames(error)
         if frames:
             filename, line = frames[-1].filename, frames[-1].lineno
     shown = (
         os.path.relpath(filename) if filename and os.path.isabs(filename) else (filename or name)
     )
-    message = error.message or type(error).__name__
+    message = getattr(error, "message", None) if isinstance(error, TemplateError) else None
+    message = message or f"{type(error).__name__}: {error}".removesuffix(": ")
     column = _column(filename, line or 1, message)
-    return f"{shown}:{line or 1}:{column}: template error: {message}"
+    return Problem(shown, line or 1, column, f"template error: {message}")
 
 
 def _column(filename: str | None, line: int, message: str) -> int:

@@ -22,6 +22,7 @@ from statuspage.model.markdown import _PARSER, _PLAIN, render_markdown
 from statuspage.outputs.calendar import _calendar as write_calendar
 from statuspage.outputs.calendar import _events, render_calendars
 from statuspage.outputs.pages import _entries, make_environment
+from statuspage.outputs.urls import Urls
 from statuspage.state import SiteState, compute_state
 from tests.conftest import EXAMPLE_NOW, REPO_ROOT, Project, copy_example
 
@@ -290,7 +291,7 @@ def test_calendars_are_what_icalendar_writes_in_one_piece(tmp_path: Path) -> Non
     def whole(windows: list[Any], name: str) -> bytes:
         calendar = Calendar.from_ical(write_calendar(state, [], name, {}))
         for window in sorted(windows, key=lambda w: w.window.id):
-            for event in _events(state, window):
+            for event in _events(state, Urls.of(state.site), window):
                 calendar.add_component(event)
         calendar.add_missing_timezones()
         return bytes(calendar.to_ical())

@@ -178,7 +178,8 @@ def render_schema(schema: dict[str, Any], heading: str) -> str:
     parts: list[str] = []
     places: dict[str, str] = {}
     if "properties" in schema:
-        parts += [f"## {heading} {{#top-level}}", _description(schema), _table(schema)]
+        parts += [f"## The top level of {heading} {{#top-level}}", _description(schema)]
+        parts.append(_table(schema))
         _places(schema, "", places)
         order = _references(schema.get("properties", {}))
         roots: set[str] = set()
@@ -191,7 +192,8 @@ def render_schema(schema: dict[str, Any], heading: str) -> str:
             const = defs[name]["properties"]["type"].get("const", name.lower())
             rows.append(f"| `{const}` | [{name}](#{_anchor(name)}) |")
             places.setdefault(name, f"type: {const}")
-        parts += [f"## {heading} {{#top-level}}", "\n".join(rows)]
+        intro = f"`type` decides which fields {heading} may have:"
+        parts += [f"## The types of {heading} {{#top-level}}", intro, "\n".join(rows)]
         order = [name for name in variants if name]
         roots = set(order)
     seen: list[str] = []
@@ -300,3 +302,8 @@ def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
         lambda match: _shift_headings(_relink(repo_file(match.group(1)), src), 2), markdown
     )
     return SCHEMA_MARKER.sub(lambda match: schema_markdown(match.group(1)), markdown)
+
+
+def on_page_content(html: str, **_: Any) -> str:
+    """mkdocs-click 0.9 prints Click 8.2's marker for "no default" as a default: leave it out."""
+    return html.replace("<td><code>Sentinel.UNSET</code></td>", "<td></td>")

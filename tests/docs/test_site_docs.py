@@ -10,6 +10,7 @@ Click group, every option of each, and every field of both JSON Schemas.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -141,6 +142,7 @@ def test_every_command_and_option_is_in_the_reference(
     page = _parse(built / "reference" / "commands" / "index.html")
     text = " ".join("".join(page.text).split())
     assert name in text, f"`{name}` is not in reference/commands"
+    assert "Sentinel" not in text, "a default shown as Click's internal marker"
     codes = " ".join(page.codes)
     for parameter in command.params:
         if isinstance(parameter, click.Option) and not parameter.hidden:
@@ -183,3 +185,16 @@ def test_the_screenshots_are_committed_and_small() -> None:
         path = DOCS / "assets" / "screenshots" / f"{name}.png"
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
         assert path.stat().st_size < 250_000, f"{path} is over 250 KB"
+
+
+def test_the_readmes_links_lead_into_the_repository() -> None:
+    """The README is the front door: its relative links name files of the repository."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"(?<!`)\[[^\]]+\]\(([^)\s]+)\)", readme)
+    assert any(link.startswith("docs/") for link in links)
+    for link in links:
+        parts = urlsplit(link)
+        if parts.scheme or parts.netloc or not parts.path:
+            continue
+        assert (REPO_ROOT / unquote(parts.path)).exists(), f"README links to {link}, not a file"
+    assert "shared/" not in readme and "SPEC.md" not in readme

@@ -32,6 +32,7 @@ SECTION_MARKER = re.compile(
     r"<!-- readme-section: (.+?) -->\n(.*?)<!-- /readme-section -->", flags=re.S
 )
 LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")
+IMAGE = re.compile(r"!\[([^\]]*)\]\(docs/([^)\s]+)\)")
 HEADING = re.compile(r"^(#{1,6}) ")
 
 
@@ -242,6 +243,10 @@ def _relink(text: str, page: str) -> str:
             return f"[{label}]({posixpath.relpath(docs_path, here or '.')})"
         return label if label.startswith("`") else f"{label} (`{path or target}`)"
 
+    text = IMAGE.sub(
+        lambda match: f"![{match.group(1)}]({posixpath.relpath(match.group(2), here or '.')})",
+        text,
+    )
     return LINK.sub(fix, text)
 
 
@@ -270,11 +275,11 @@ def _shift_headings(text: str, top: int) -> str:
 
 
 def readme_section(title: str) -> str | None:
-    """The README's section headed `title` (any level), without its heading."""
+    """The README's section whose heading starts with `title` (any level), without it."""
     lines = (ROOT / "README.md").read_text(encoding="utf-8").split("\n")
     headings = _headings("\n".join(lines))
     for index, (number, level) in enumerate(headings):
-        if lines[number][level:].strip() == title:
+        if lines[number][level:].strip().startswith(title):  # "Notifications (`notify`)" too
             end = next((n for n, lv in headings[index + 1 :] if lv <= level), len(lines))
             return "\n".join(lines[number + 1 : end]).strip() + "\n"
     return None

@@ -108,7 +108,11 @@ notify:
     )
 
 
-ENV = {"SMTP_PASSWORD": SMTP_PASSWORD, "WEBHOOK_SECRET": WEBHOOK_SECRET, "HOOK_TOKEN": HOOK_TOKEN}
+ENV: dict[str, str | None] = {
+    "SMTP_PASSWORD": SMTP_PASSWORD,
+    "WEBHOOK_SECRET": WEBHOOK_SECRET,
+    "HOOK_TOKEN": HOOK_TOKEN,
+}
 
 
 @dataclass
@@ -125,7 +129,7 @@ class Site:
     def ledger(self) -> Path:
         return self.project.root / ".statuspage" / "notified.json"
 
-    def notify(self, now: str, *args: str, env: dict[str, str] | None = None) -> Result:
+    def notify(self, now: str, *args: str, env: dict[str, str | None] | None = None) -> Result:
         result = self.runner.invoke(
             cli,
             ["notify", "--now", now, "--backoff", "0,0", *args],

@@ -1,20 +1,33 @@
-"""`statuspage check`: stages 1-3 without rendering, every problem and warning at its place."""
+"""`statuspage check`: stages 1-3, and a trial of the templates, every problem and warning
+at its place."""
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from jinja2 import Environment, TemplateError
+
 from statuspage.authoring.scaffold import placeholder_warnings
 from statuspage.cyclegc import fewer_collections
 from statuspage.errors import InvalidInputError, Problem
 from statuspage.load.documents import Document
-from statuspage.load.sources import display_path
+from statuspage.load.sources import TEMPLATE_DIR, THEME_DIR, display_path
 from statuspage.model.times import format_duration, local_iso
-from statuspage.pipeline import load_state
+from statuspage.outputs.pages import (
+    Page,
+    TemplateProblemError,
+    make_environment,
+    plan_site,
+    render_pages,
+    template_problem,
+)
+from statuspage.pipeline import Loaded, load_state
 from statuspage.state import SiteState, is_stale
 
 #: An incident open longer than this is probably forgotten (SPEC "Commands": check).
@@ -35,9 +48,80 @@ def check(config_path: Path, now: datetime, output_dir: Path | None = None) -> l
         return sorted(error.problems)
     state, validated = loaded.state, loaded.validated
     problems = [*validated.problems, *find_warnings(state, validated.documents)]
+    problems.extend(template_problems(loaded))
     if output_dir is not None:
         problems.extend(stale_build_warnings(output_dir, state))
     return sorted(problems)
+
+
+def template_problems(loaded: Loaded) -> list[Problem]:
+    """What `build` would refuse in the templates: every file of templates/ compiled, and
+    one page of each kind rendered with the real state (an override at its built-in
+    name); an override one letter from a built-in name, used by nothing, is a warning."""
+    folder = loaded.sources.root / TEMPLATE_DIR
+    if not os.path.lexists(folder):
+        return []  # the theme alone, which its own tests render
+    environment = make_environment(folder, loaded.site.language, loaded.site.zone)
+    names = _override_names(folder)
+    problems = [*_unused_overrides(environment, folder, names)]
+    for name in names:
+        try:
+            environment.get_template(name)
+        except TemplateError as error:
+            problems.append(template_problem(error, name))
+    failed = {problem.path for problem in problems if problem.is_error}
+    sample: dict[str, Page] = {}
+    for page in plan_site(loaded.state):
+        sample.setdefault(page.template, page)
+    for page in sample.values():
+        try:
+            render_pages([page], environment)
+        except TemplateProblemError as error:
+            if error.problem.path not in failed:  # once per template
+                failed.add(error.problem.path)
+                problems.append(error.problem)
+    return problems
+
+
+def _override_names(folder: Path) -> list[str]:
+    """Every file under templates/ by its template name (links are not followed here:
+    the loader refuses any that leads out, at its place)."""
+    names: list[str] = []
+    for directory, subfolders, files in os.walk(folder):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        relative = Path(directory).relative_to(folder)
+        names.extend(
+            (relative / name).as_posix() for name in sorted(files) if not name.startswith(".")
+        )
+    return names
+
+
+def _unused_overrides(
+    environment: Environment, folder: Path, names: list[str]
+) -> Iterator[Problem]:
+    """An override one letter from a theme's name (evnet.html) that nothing includes."""
+    theme = sorted(name for name in os.listdir(THEME_DIR) if "." in name)
+    for name in names:
+        if name in theme:
+            continue
+        close = difflib.get_close_matches(name, theme, n=1, cutoff=0.85)
+        if close and not any(name in _text(environment, other) for other in names if other != name):
+            shown = display_path(folder / name)
+            yield Problem(
+                shown,
+                1,
+                1,
+                f"not a template of the theme, so no page uses it; did you mean {close[0]}?",
+                "warning",
+            )
+
+
+def _text(environment: Environment, name: str) -> str:
+    """A template's text as the loader reads it (confined), or "" if it refuses it."""
+    try:
+        return environment.loader.get_source(environment, name)[0] if environment.loader else ""
+    except TemplateError:
+        return ""
 
 
 #: The build's moment, as the home page carries it for the optional script (clock.py).

@@ -361,10 +361,9 @@ THEME_FILTERS = (
 )
 
 
-def make_environment(
-    user_templates: Path | None, site_language: str, site_zone: Any
-) -> Environment:
-    """A sandboxed Jinja environment: the user's templates/ first, then the built-in theme.
+def make_environment(user_templates: Path | None, language: str, zone: Any) -> Environment:
+    """A sandboxed Jinja environment: the user's templates/ first, then the built-in theme,
+    rendering in `language` with times in `zone` (environment_language tells which).
 
     Templates get only the globals and filters set here: none of Jinja's own globals
     (`range`, `dict`, `lipsum`, `cycler`, `joiner`, `namespace`), the gettext functions,
@@ -388,10 +387,10 @@ def make_environment(
     )
     env.globals.clear()
     env.filters = {name: FILTERS[name] for name in THEME_FILTERS}
-    catalog = translations(site_language)
+    catalog = translations(language)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     env.globals["_"] = _newstyle_gettext(catalog.gettext)
-    formatter = Formatter(site_language, site_zone)
+    formatter = Formatter(language, zone)
     snippets = Snippets(catalog.gettext, formatter)
     env.filters.update(
         markdown=render_markdown,
@@ -409,8 +408,8 @@ def make_environment(
     env.globals.update(
         text_width=_text_width,
         badge_colours=BADGE_COLOURS,
-        language=site_language,
-        direction="rtl" if site_language in RTL else "ltr",
+        language=language,
+        direction="rtl" if language in RTL else "ltr",
         generator=f"statuspage {__version__}",
         icon_html=snippets.icon,
         status_html=snippets.status,
@@ -429,6 +428,11 @@ def make_environment(
     )
     env.trusted = frozenset(id(value) for value in env.globals.values() if callable(value))
     return env
+
+
+def environment_language(env: Environment) -> str:
+    """The language `env` renders in (make_environment's `language`)."""
+    return str(env.globals["language"])
 
 
 def _newstyle_gettext(gettext: Callable[[str], str]) -> Callable[..., str]:
@@ -664,10 +668,11 @@ class Page(NamedTuple):
     context: dict[str, Any]
 
 
-def plan_site(state: SiteState) -> list[Page]:
-    """Every page of the site for `state`, not yet rendered (cheap: no template runs)."""
+def plan_site(state: SiteState, language: str | None = None) -> list[Page]:
+    """Every page of the site for `state` in `language` (None: the site's own), not yet
+    rendered (cheap: no template runs). Render them with an environment of that language."""
     entries = _entries(state)
-    urls = Urls.of(state.site, state.site.language)
+    urls = Urls.of(state.site, language)
     common = {**page_context(state), "clock": ClockParts(state, page_context, _entries)}
     pages: dict[str, Page] = {}
 
@@ -751,7 +756,7 @@ def render_pages(pages: Iterable[Page], env: Environment) -> dict[str, bytes]:
 
 def render_site(state: SiteState, env: Environment) -> dict[str, bytes]:
     """Render every page of the site for `state`: {relative path: bytes}."""
-    return render_pages(plan_site(state), env)
+    return render_pages(plan_site(state, environment_language(env)), env)
 
 
 def compile_templates(pages: Iterable[Page], env: Environment) -> None:

@@ -18,12 +18,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 import click
 import pytest
 
+from statuspage.build import build
 from statuspage.cli import cli
 from statuspage.model.schema import SCHEMAS
+from statuspage.model.times import parse_time
 from tests.conftest import REPO_ROOT
 
 DOCS = REPO_ROOT / "docs"
@@ -198,3 +201,67 @@ def test_the_readmes_links_lead_into_the_repository() -> None:
             continue
         assert (REPO_ROOT / unquote(parts.path)).exists(), f"README links to {link}, not a file"
     assert "shared/" not in readme and "SPEC.md" not in readme
+
+
+def _shapes(site: Path) -> set[str]:
+    """The paths a build wrote, with ids, months and an extra file's name generalised."""
+    shapes = set()
+    for path in site.rglob("*"):
+        if path.is_file():
+            shape = path.relative_to(site).as_posix()
+            shape = re.sub(r"^(incidents|components)/[^/]+/", r"\1/ID/", shape)
+            shapes.add(re.sub(r"^history/\d{4}-\d{2}/", "history/YYYY-MM/", shape))
+    return shapes
+
+
+def test_every_file_a_build_writes_is_in_the_reference(tmp_path: Path) -> None:
+    """reference/site.md names each kind of file that a build of the example writes."""
+    config = tmp_path / "statuspage.yaml"
+    shutil.copy(REPO_ROOT / "statuspage.yaml", config)
+    shutil.copytree(REPO_ROOT / "incidents", tmp_path / "incidents")
+    site = tmp_path / "site"
+    build(config, site, parse_time("2026-11-23T10:00+02:00", ZoneInfo("Europe/Helsinki")))
+    reference = (DOCS / "reference" / "site.md").read_text(encoding="utf-8")
+    shapes = _shapes(site)
+    assert "index.html" in shapes and "api/v2/summary.json" in shapes
+    missing = sorted(shape for shape in shapes if f"`{shape}`" not in reference)
+    assert not missing, f"reference/site.md does not say what these are: {missing}"
+
+
+def test_the_first_incident_in_five_minutes_works_as_written(tmp_path: Path) -> None:
+    """getting-started.md's commands, run in order (all but serve, pip and git), ten
+    minutes apart, do what the page says they do."""
+    page = (DOCS / "getting-started.md").read_text(encoding="utf-8")
+    tutorial = page.split("## A first incident in five minutes", 1)[1]
+    commands = [
+        line
+        for block in re.findall(r"```sh\n(.*?)\n```", tutorial, flags=re.S)
+        for line in block.splitlines()
+        if line.startswith("statuspage ") and not line.startswith("statuspage serve")
+    ]
+    assert [command.split()[1] for command in commands] == [
+        "init",
+        "new",
+        "update",
+        "check",
+        "update",
+    ]
+    path = str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]  # our statuspage
+    env = {**os.environ, "STATUSPAGE_NO_CACHE": "1", "PATH": path}
+    cwd = tmp_path
+    outputs = []
+    for minute, command in enumerate(commands):
+        command = command.replace(" && git init", "")
+        env["STATUSPAGE_NOW"] = f"2026-12-03T10:{minute * 10:02d}+02:00"
+        result = subprocess.run(
+            command, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, f"{command}:\n{result.stdout}{result.stderr}"
+        outputs.append(result.stdout)
+        if command.startswith("statuspage init status"):
+            cwd = tmp_path / "status"  # the page's `cd status`
+    written = "incidents/2026-12-03-email-delays.yaml"
+    assert written in page and written in outputs[1]
+    text = (cwd / written).read_text(encoding="utf-8")
+    for status in ("investigating", "identified", "resolved"):
+        assert f"status: {status}" in text

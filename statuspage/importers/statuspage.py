@@ -288,8 +288,10 @@ def _incident(item: dict[str, Any], known: set[str], children: dict[str, list[st
     if not updates:
         raise _Unmappable("it has no updates, and an incident here starts with its first")
     if item.get("status") in ("resolved", "postmortem") and updates[-1].status != "resolved":
-        at = item.get("resolved_at") or item.get("updated_at") or updates[-1].at
-        updates.append(Update(str(at), "resolved", "This incident has been resolved."))
+        at = str(item.get("resolved_at") or item.get("updated_at") or updates[-1].at)
+        if not _after(at, updates[-1].at):
+            at = updates[-1].at
+        updates.append(Update(at, "resolved", "This incident has been resolved."))
         notes.append("the last update is added: Statuspage marks the incident resolved")
     started = item.get("started_at")
     if started and _differs(str(started), updates[0].at):
@@ -336,6 +338,14 @@ def _maintenance(item: dict[str, Any], known: set[str], children: dict[str, list
         ends=str(ends),
         notes=tuple(notes),
     )
+
+
+def _after(first: str, second: str) -> bool:
+    """Whether time `first` is at or after `second` (False if either does not parse)."""
+    try:
+        return parse_iso(first) >= parse_iso(second)
+    except (TimeError, TypeError):
+        return False
 
 
 def _differs(first: str, second: str) -> bool:

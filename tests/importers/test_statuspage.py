@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 
 from statuspage.build import build
 from statuspage.importers.common import ImportFailure, to_markdown
-from statuspage.importers.statuspage import PAGE_SIZE, import_statuspage
+from statuspage.importers.statuspage import PAGE_SIZE, Source, import_statuspage, plan_from
 from tests.conftest import HELSINKI, copy_example
 from tests.importers.conftest import (
     CONFIG,
@@ -451,3 +451,16 @@ def test_round_trip_through_our_own_api(tmp_path: Path) -> None:
     assert [u["status"] for u in patching["updates"]] == ["in_progress", "completed"]
     assert patching["starts"] == datetime.fromisoformat("2026-11-09T23:00:00+00:00")
     assert patching["ends"] == datetime.fromisoformat("2026-11-10T03:00:00+00:00")
+
+
+def test_a_resolved_incident_without_a_resolved_update_gets_one() -> None:
+    """Statuspage may mark an incident resolved with no update saying so."""
+    item = rest_incident(7)
+    item["incident_updates"] = item["incident_updates"][1:]  # only 'investigating'
+    plan = plan_from(Source(components=[], incidents=[item], maintenances=[], groups=[]))
+    (event,) = plan.events
+    assert [(u.at, u.status) for u in event.updates] == [
+        ("2025-01-08T10:00:00.000+01:00", "investigating"),
+        ("2025-01-08T11:00:00.000+01:00", "resolved"),
+    ]
+    assert "the last update is added: Statuspage marks the incident resolved" in event.notes

@@ -540,7 +540,7 @@ def import_statuspage_command(
     """Import a Statuspage page: SOURCE is its URL or a directory of its saved JSON.
 
     \b
-        statuspage import statuspage https://www.githubstatus.com
+        statuspage import statuspage https://status.example.com
         statuspage import statuspage saved/        # summary.json, incidents.json, ...
         statuspage import statuspage --api-key KEY --page-id PAGE
     """

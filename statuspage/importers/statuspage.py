@@ -13,7 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -270,11 +270,33 @@ def _add(
     children: dict[str, list[str]],
 ) -> None:
     """Map one incident or maintenance, or record why it cannot be."""
+    kind = "incident" if make is _incident else "maintenance"
     try:
-        plan.events.append(make(item, known, children))
+        event = make(item, known, children)
     except _Unmappable as error:
-        kind = "incident" if make is _incident else "maintenance"
         plan.skipped.append((f"{kind} {item.get('id')}", str(error)))
+        return
+    lost = [
+        f"component {code} ({name}) is not among the page's components: left out"
+        for code, name in _unknown_components(item, known, children)
+    ]
+    plan.events.append(replace(event, notes=(*event.notes, *lost)))
+    plan.warnings.extend((f"{kind} {item.get('id')}", note) for note in lost)
+
+
+def _unknown_components(
+    item: dict[str, Any], known: set[str], children: dict[str, list[str]]
+) -> list[tuple[str, str]]:
+    """(code, name) of what the event names that is no component or group of the page."""
+    named: dict[str, str] = {}
+    for component in item.get("components") or []:
+        if isinstance(component, dict) and component.get("id"):
+            named[str(component["id"])] = str(component.get("name") or "")
+    for row in item.get("incident_updates") or []:
+        for entry in (row.get("affected_components") or []) if isinstance(row, dict) else []:
+            if isinstance(entry, dict) and entry.get("code"):
+                named.setdefault(str(entry["code"]), str(entry.get("name") or ""))
+    return [(c, n) for c, n in named.items() if c not in known and c not in children]
 
 
 def _incident(item: dict[str, Any], known: set[str], children: dict[str, list[str]]) -> Event:

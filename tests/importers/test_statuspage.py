@@ -464,3 +464,39 @@ def test_a_resolved_incident_without_a_resolved_update_gets_one() -> None:
         ("2025-01-08T11:00:00.000+01:00", "resolved"),
     ]
     assert "the last update is added: Statuspage marks the incident resolved" in event.notes
+
+
+def test_a_component_the_page_no_longer_has_is_reported(repo: Path) -> None:
+    item = rest_incident(3)
+    item["components"].append({"id": "gone00000001", "name": "Old CDN", "status": "operational"})
+    page = Source(
+        components=[{"id": "cmpapi000001", "name": "API", "group": False, "group_id": None}],
+        incidents=[item],
+        maintenances=[],
+        groups=[],
+    )
+    plan = plan_from(page)
+    assert plan.warnings == [
+        (
+            "incident rest00000003",
+            "component gone00000001 (Old CDN) is not among the page's components: left out",
+        )
+    ]
+    assert plan.events[0].components == (("cmpapi000001", "degraded_performance"),)
+
+
+def test_two_events_of_a_day_with_one_title_get_two_files(repo: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    shutil.copytree(STATUSPAGE_DATA, saved)
+    incidents = json.loads((saved / "incidents.json").read_text(encoding="utf-8"))
+    twin = json.loads(json.dumps(incidents["incidents"][1]))
+    twin["id"] = "tw1n2t3w4i5n"
+    incidents["incidents"].append(twin)
+    (saved / "incidents.json").write_text(json.dumps(incidents), encoding="utf-8")
+    import_statuspage(repo, str(saved), NOW)
+    assert "2026-10-14-dashboard-login-failures-2.yaml" in event_files(repo)
+    again = import_statuspage(repo, str(saved), NOW)
+    assert again.summary().startswith(
+        "imported 0 incidents, 0 maintenances, 0 components; 6 already"
+    )
+    assert errors(repo) == []

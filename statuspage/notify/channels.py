@@ -200,7 +200,7 @@ def _notify_apprise(channel: Channel, message: Message, key: str) -> None:
         sender = apprise.Apprise()
         if not sender.add(channel.target):
             raise PermanentError(f"Apprise does not understand the URL {channel.shown}")
-        with apprise.LogCapture(level=logging.WARNING) as log:
+        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
             sent = sender.notify(
                 title=message.subject, body=message.body, body_format=apprise.NotifyFormat.MARKDOWN
             )

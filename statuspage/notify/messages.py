@@ -113,9 +113,7 @@ class Writer:
         if isinstance(event, Window):
             start = notice.start or event.starts
             end = notice.end or (start + event.length)
-            found.append(
-                (gettext(WHEN), f"{formatter.moment(start)} \N{EN DASH} {formatter.moment(end)}")
-            )
+            found.append((gettext(WHEN), window_text(formatter, start, end)))
             if event.repeat is not None:
                 found.append((gettext(REPEATS), formatter.rule(event.repeat)))
         if notice.update is not None:
@@ -137,6 +135,12 @@ class Writer:
     def payload(self, notice: Notice) -> dict[str, Any]:
         """meta, page and incident (with incident_updates), as Statuspage's webhooks send."""
         return {"meta": _meta(self.state.now), "page": self.page(), "incident": _incident(notice)}
+
+
+def window_text(formatter: Formatter, start: datetime, end: datetime) -> str:
+    """'Tue, Dec 1, 2026, 2:00-4:00 AM EET' (with the language's own dash), as pages do."""
+    opening, between, closing = formatter.window_parts(start, end)
+    return "".join(text for _, text in opening) + between + "".join(text for _, text in closing)
 
 
 def _duration(notice: Notice, formatter: Formatter) -> str:

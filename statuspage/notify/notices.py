@@ -85,11 +85,19 @@ def schedule_key(window: Window) -> str:
     return f"{stamp(window.starts)}/{stamp(end)}/{window.repeat or ''}"
 
 
-def all_notices(state: SiteState, schedules: Mapping[str, Sequence[str]]) -> list[Notice]:
-    """Every notice the events imply at `state.now`, due or not, oldest due first.
+#: How far back a run looks: a notice due earlier is history, neither sent nor reported.
+HORIZON = timedelta(days=7)
+
+
+def all_notices(
+    state: SiteState, schedules: Mapping[str, Sequence[str]], since: datetime | None = None
+) -> list[Notice]:
+    """Every notice the events imply at `state.now`, due or not, oldest due first; none
+    due before `since` (default: HORIZON before now).
 
     `schedules` holds each window's schedules as runs have seen them, oldest first.
     """
+    since = state.now - HORIZON if since is None else since
     found: list[Notice] = []
     windows = {window.id: window for window in state.windows}
     for event in state.events:
@@ -98,7 +106,8 @@ def all_notices(state: SiteState, schedules: Mapping[str, Sequence[str]]) -> lis
         elif event.notify and event.id in windows:
             remind = _reminders(state.site, event)
             found.extend(window_notices(windows[event.id], remind, schedules.get(event.id, ())))
-    return sorted(found, key=lambda notice: (notice.due or state.now, notice.id))
+    recent = [notice for notice in found if notice.due is None or notice.due >= since]
+    return sorted(recent, key=lambda notice: (notice.due or state.now, notice.id))
 
 
 def _reminders(site: SiteConfig, window: Window) -> tuple[timedelta, ...]:
@@ -126,24 +135,26 @@ def window_notices(
 ) -> Iterator[Notice]:
     """Announced, rescheduled, reminders, started, updates, completed or cancelled."""
     window = state.window
-    if window.repeat is not None:
+    key = schedule_key(window)
+    # Its times changed since it was first seen: "rescheduled" takes the announcement's place.
+    moved = len(seen) > 1 and seen[-1] == key
+    if window.repeat is not None and not moved:
         yield Notice(f"{window.id}/announced/{window.repeat}", window, "announced", None)
     for occurrence in state.occurrences:
-        yield from _occurrence_notices(window, occurrence, remind)
-    key = schedule_key(window)
-    moved = len(seen) > 1 and seen[-1] == key  # its times changed since it was first seen
+        yield from _occurrence_notices(window, occurrence, remind, announce=not moved)
     if moved and state.status in ("scheduled", "in_progress"):
+        end = window.starts + window.length
         yield Notice(
-            f"{window.id}/rescheduled/{key}", window, "rescheduled", None, start=window.starts
+            f"{window.id}/rescheduled/{key}", window, "rescheduled", None, None, window.starts, end
         )
 
 
 def _occurrence_notices(
-    window: Window, occurrence: Occurrence, remind: Sequence[timedelta]
+    window: Window, occurrence: Occurrence, remind: Sequence[timedelta], *, announce: bool
 ) -> Iterator[Notice]:
     group = f"{window.id}@{stamp(occurrence.start)}"
     start, end = occurrence.start, occurrence.end
-    if window.repeat is None:
+    if window.repeat is None and announce:
         notice_id = f"{window.id}/announced/{stamp(start)}"
         yield Notice(notice_id, window, "announced", None, None, start, end, group=group)
     for offset in remind:

@@ -174,7 +174,7 @@ def _run_channel(
     for notice in steps.send:
         message = writer.message(notice, channel.language)
         if options.dry_run:
-            body = "".join(f"    {line}\n" for line in message.body.splitlines())
+            body = "".join(f"    {line}".rstrip() + "\n" for line in message.body.splitlines())
             _say(
                 report, echo, f"{channel.name}: would send {notice.id}\n  {message.subject}\n{body}"
             )

@@ -215,3 +215,21 @@ notify:
         "Muistutus: PHP 8.4 upgrade alkaa 2\xa0t kuluttua",
     ]
     assert "https://status.example.com/incidents/2026-12-01-php/" in bodies[0]["message"]
+
+
+def test_a_failing_mail_server_names_the_channel_and_hides_the_password(site: Site) -> None:
+    site.project.write_config(channels_config(free_port(), site.server.url_for("/hooks/status")))
+    _started(site)
+    environment = {**os.environ, **{k: v for k, v in ENV.items() if v is not None}}
+    done = subprocess.run(
+        [sys.executable, "-m", "statuspage", "notify", "--now", ANNOUNCE, "--backoff", "0"],
+        cwd=site.project.root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "customers" in done.stderr and "not delivered" in done.stderr
+    assert site.hook_kinds == ["announced"]  # the webhook still got its notice
+    _no_secrets(site, done.stdout, done.stderr)

@@ -301,20 +301,20 @@ def _instant(text: str, zone: tzinfo) -> datetime:
 
 def render_event(event: Event, ids: dict[str, str]) -> str:
     """The event file's text, below its marker line."""
-    out: list[str] = [f"# {note}\n" for note in event.notes]
+    out: list[str] = [f"# {_one_line(note)}\n" for note in event.notes]
     out.append(f"type: {event.kind}\n")
     out.append(f"title: {yaml_scalar(event.title, '  ')}\n")
     if event.kind == "incident" and event.impact:
         out.append(f"impact: {event.impact}\n")
     out.append(_render_refs(event.components, ids))
     if event.kind == "maintenance":
-        out.append(f"starts: {event.starts}\n")
-        out.append(f"ends: {event.ends}\n")
+        out.append(f"starts: {_time(event.starts)}\n")
+        out.append(f"ends: {_time(event.ends)}\n")
     if event.description:
         out.append(f"description: {yaml_scalar(event.description, '  ')}\n")
     out.append("updates:" + ("\n" if event.updates else " []\n"))
     for update in event.updates:
-        out.append(f"  - at: {update.at}\n")
+        out.append(f"  - at: {_time(update.at)}\n")
         out.append(f"    status: {update.status}\n")
         if update.components:
             shown = ", ".join(f"{ids.get(k, k)}: {s}" for k, s in update.components)
@@ -323,6 +323,20 @@ def render_event(event: Event, ids: dict[str, str]) -> str:
     if event.postmortem:
         out.append(f"postmortem: {yaml_scalar(event.postmortem, '  ')}\n")
     return "".join(out)
+
+
+_TIME_TEXT = re.compile(r"[0-9][0-9T:.,+Z-]*")
+
+
+def _time(text: str | None) -> str:
+    """A time as the source wrote it, when it is only that; else quoted (check says why)."""
+    value = (text or "").strip()
+    return value if _TIME_TEXT.fullmatch(value) else yaml_scalar(value, "  ")
+
+
+def _one_line(text: str) -> str:
+    """A comment's text: one line, no control characters."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def _render_refs(refs: tuple[tuple[str, str | None], ...], ids: dict[str, str]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,7 +92,8 @@ def _read_config(directory: Path) -> dict[str, Any]:
 
 
 def _read_issue(path: Path, relative: Path) -> Issue:
-    key = relative.with_suffix("").as_posix()
+    # The marker line names the issue by its path: no white space in it.
+    key = urllib.parse.quote(relative.with_suffix("").as_posix(), safe="/-_.~")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

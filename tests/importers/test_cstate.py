@@ -146,3 +146,23 @@ def test_not_a_cstate_site(repo: Path, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(ImportFailure, match=r"has no config\.yml: is it a cState site"):
         import_cstate(repo, tmp_path / "empty", NOW)
+
+
+def test_odd_file_names_and_texts_import_and_rerun(repo: Path, tmp_path: Path) -> None:
+    site = tmp_path / "cstate"
+    shutil.copytree(CSTATE_DATA, site)
+    (site / "content" / "issues" / "odd name.md").write_text(
+        '---\ntitle: |\n  Two\n  lines\ndate: 2025-02-01 10:00\nseverity: "down\\nx"\n'
+        "resolved: true\nsection: issue\n---\n\n# A heading\n\nBody: with # and a: colon\n",
+        encoding="utf-8",
+    )
+    report = import_cstate(repo, site, NOW)
+    assert report.summary().startswith("imported 3 incidents")
+    text = event_files(repo)["2025-02-01-two-lines.yaml"]
+    assert text.startswith("# statuspage import: cstate incident odd%20name (sha256:")
+    assert "# severity on cState: down x (read as disrupted)\n" in text  # one line
+    data = yaml.safe_load(text)
+    assert data["title"] == "Two lines"
+    assert data["updates"][0]["message"] == "# A heading\n\nBody: with # and a: colon"
+    assert errors(repo) == []
+    assert "4 already present" in import_cstate(repo, site, NOW).summary()

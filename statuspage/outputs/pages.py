@@ -48,6 +48,7 @@ from jinja2.loaders import split_template_path
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context, Macro
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import _PassArg
 from markupsafe import Markup, escape
 
 from statuspage import __version__
@@ -296,7 +297,11 @@ class _Sandbox(SandboxedEnvironment):
         # The theme's own helpers and the template's macros, called thousands of times a
         # build, are known to be safe; anything else is checked (is_safe_callable).
         if type(obj) is Macro or id(obj) in self.trusted:
-            return context.call(obj, *args, **kwargs)
+            # As context.call would, but knowing that none of them takes the context.
+            if kwargs:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            return obj(*args, **kwargs)
         return super().call(context, obj, *args, **kwargs)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
@@ -426,7 +431,11 @@ def make_environment(user_templates: Path | None, language: str, zone: Any) -> E
         zone_note_html=snippets.zone_note,
         time_formats=formatter.script_formats(),
     )
-    env.trusted = frozenset(id(value) for value in env.globals.values() if callable(value))
+    env.trusted = frozenset(
+        id(value)
+        for value in env.globals.values()
+        if callable(value) and _PassArg.from_obj(value) is None  # not gettext's `_`
+    )
     return env
 
 

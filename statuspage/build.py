@@ -72,8 +72,12 @@ PARALLEL_PAGES = 2_000
 def render_outputs(
     state: SiteState, environment: Environment, jobs: int = 1
 ) -> Generator[dict[str, bytes], None, None]:
-    """Every file of the site, some at a time: the pages, then what subscribers read."""
-    pages = plan_site(state)
+    """Every file of the site, some at a time: the pages, then what subscribers read, in
+    the language `environment` renders in (make_environment's)."""
+    from statuspage.outputs.pages import environment_language  # (to join the imports above)
+
+    language = environment_language(environment)
+    pages = plan_site(state, language)
     if len(pages) < PARALLEL_PAGES:
         jobs = 1
     else:
@@ -82,27 +86,29 @@ def render_outputs(
     size = max(1, -(-len(pages) // (4 * jobs)))
     slices = [pages[start : start + size] for start in range(0, len(pages), size)]
     tasks: list[Task] = [
-        *subscriber_tasks(state),
+        *subscriber_tasks(state, language),
         *(partial(render_pages, part, environment) for part in slices),
     ]
     return run_tasks(tasks, jobs)
 
 
-def subscriber_tasks(state: SiteState) -> list[Task]:
+def subscriber_tasks(state: SiteState, language: str) -> list[Task]:
     """What subscribers read, each task rendering a family of files: calendars, feeds, API."""
-    return [task for task, _ in subscriber_families(state)]
+    return [task for task, _ in subscriber_families(state, language=language)]
 
 
 def subscriber_families(
-    state: SiteState, extras: Extras | None = None
+    state: SiteState, extras: Extras | None = None, *, language: str | None = None
 ) -> list[tuple[Task, Callable[[str], bool]]]:
     """subscriber_tasks, each with a test of whether a path can be one of its files; with
-    `extras`, their files too (for `serve`, which has no tree to check them against)."""
+    `extras`, their files too (for `serve`, which has no tree to check them against).
+    The calendars and feeds are in `language` (None: the site's own)."""
     from statuspage.outputs import urls  # where each family's files are (API_ROOT too)
 
+    language = state.site.language if language is None else language
     families: list[tuple[Task, Callable[[str], bool]]] = [
-        (partial(render_calendars, state), urls.is_calendar),
-        (partial(render_feeds, state), urls.is_feed),
+        (partial(render_calendars, state, language), urls.is_calendar),
+        (partial(render_feeds, state, language), urls.is_feed),
         (partial(render_api, state), lambda path: path.startswith(API_ROOT)),
     ]
     if extras is not None and extras.files:

@@ -33,15 +33,15 @@ class _Written:
     tzids: frozenset[str]
 
 
-def render_calendars(state: SiteState) -> dict[str, bytes]:
-    """calendar.ics, and components/ID/calendar.ics for each component.
+def render_calendars(state: SiteState, language: str) -> dict[str, bytes]:
+    """calendar.ics, and components/ID/calendar.ics for each component, in `language`.
 
     Each is what icalendar writes for a Calendar of the windows' VEVENTs and the
     VTIMEZONEs they need (Calendar.add_missing_timezones); the VEVENTs and VTIMEZONEs
     are written once each and joined, as every window is in several calendars.
     """
     site = state.site
-    urls = Urls.of(site, site.language)
+    urls = Urls.of(site, language)
     windows = sorted(state.windows, key=lambda w: w.window.id)
     written = {window.window.id: _write(state, urls, window) for window in windows}
     zones: dict[str, bytes | None] = {}
@@ -116,7 +116,7 @@ def _calendar(
 def _events(state: SiteState, urls: Urls, window: WindowState) -> list[Event]:
     site = state.site
     source = window.window
-    gettext = translations(site.language).gettext
+    gettext = translations(urls.language).gettext
     host = urlsplit(site.base_url).netloc
     uid = f"{source.id}@{host}"
     url = urls.event_url(source.id)

@@ -52,13 +52,13 @@ class FeedItem:
 
 
 class _Writer:
-    """Turns events into feed items in the site's language."""
+    """Turns events into feed items in `language`."""
 
-    def __init__(self, state: SiteState) -> None:
+    def __init__(self, state: SiteState, language: str) -> None:
         self.state = state
-        self.urls = Urls.of(state.site, state.site.language)
-        self._ = translations(state.site.language).gettext
-        self.formatter = Formatter(state.site.language, state.site.zone)
+        self.urls = Urls.of(state.site, language)
+        self._ = translations(language).gettext
+        self.formatter = Formatter(language, state.site.zone)
         self.names = {c.component.id: c.component.name for c in state.components}
         self._labels: dict[str, str] = {}
 
@@ -168,9 +168,9 @@ def _entry_id(url: str, at: datetime, status: str, repeat: int) -> str:
     return f"{url}#{at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{status}{suffix}"
 
 
-def feed_items(state: SiteState) -> list[FeedItem]:
-    """Every item of the site's feeds, newest first."""
-    writer = _Writer(state)
+def feed_items(state: SiteState, language: str) -> list[FeedItem]:
+    """Every item of the site's feeds in `language`, newest first."""
+    writer = _Writer(state, language)
     items: list[FeedItem] = []
     for incident in state.incidents:
         items.extend(writer.incident_items(incident))
@@ -179,12 +179,13 @@ def feed_items(state: SiteState) -> list[FeedItem]:
     return sorted(items, key=lambda item: (item.published, item.id), reverse=True)
 
 
-def render_feeds(state: SiteState) -> dict[str, bytes]:
-    """feed.atom, feed.rss, feed.json, history.atom, history.rss and one Atom feed per component."""
-    items = feed_items(state)
+def render_feeds(state: SiteState, language: str) -> dict[str, bytes]:
+    """feed.atom, feed.rss, feed.json, history.atom, history.rss and one Atom feed per
+    component, in `language`."""
+    items = feed_items(state, language)
     latest = items[:FEED_LENGTH]
     site = state.site
-    urls = Urls.of(site, site.language)
+    urls = Urls.of(site, language)
     path = urls.path
     outputs = {
         path(FEEDS["atom"]): _atom(state, urls, latest, path(FEEDS["atom"])),
@@ -216,7 +217,7 @@ def _generator(
     feed.id(urls.url(path))
     feed.title(title or site.title)
     feed.description(site.description or site.title)
-    feed.language(site.language)
+    feed.language(urls.language)
     # RSS takes the last link as the channel's link: the page, after the feed itself.
     feed.link(href=urls.url(path), rel="self")
     feed.link(href=urls.page_url(HOME), rel="alternate")
@@ -256,7 +257,7 @@ def _json_feed(state: SiteState, urls: Urls, items: list[FeedItem], path: str) -
         "home_page_url": urls.page_url(HOME),
         "feed_url": urls.url(path),
         "description": site.description or site.title,
-        "language": site.language,
+        "language": urls.language,
         "items": [
             {
                 "id": item.id,

@@ -93,15 +93,17 @@ def is_api(path: str) -> bool:
 class Urls:
     """The site's paths and absolute URLs for the pages of one language."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, language: str) -> None:
         self.base_url = base_url
+        #: The language of the pages placed (what feeds say they are in).
+        self.language = language
 
     @classmethod
     def of(cls, site: SiteConfig, language: str | None = None) -> Urls:
         """The site's URLs for its pages in `language` (None: the site's own language, as
-        the API links to). A site has one language today, its pages at the root."""
-        del language  # where a language's own tree would be placed
-        return cls(site.base_url)
+        the API links to). A site has one language today, its pages at the site's root:
+        a language's own tree would be placed here."""
+        return cls(site.base_url, site.language if language is None else language)
 
     def path(self, page: str) -> str:
         """Where a page (or file) of the language's pages is in the tree."""

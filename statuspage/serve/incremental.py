@@ -37,6 +37,7 @@ from statuspage.load.sources import EVENT_DIR, TEMPLATE_DIR
 from statuspage.outputs.pages import (
     Page,
     compile_templates,
+    environment_language,
     make_environment,
     plan_site,
     render_pages,
@@ -215,8 +216,10 @@ class Site:
         self.state = state
         self.warnings = warnings
         self._environment = environment
-        self._pages: dict[str, Page] = {page.path: page for page in plan_site(state)}
-        self._groups = [_Group(task, holds) for task, holds in subscriber_families(state)]
+        language = environment_language(environment)
+        self._pages: dict[str, Page] = {page.path: page for page in plan_site(state, language)}
+        families = subscriber_families(state, language=language)
+        self._groups = [_Group(task, holds) for task, holds in families]
         self._files: dict[str, bytes] = {}
         self._group_lock = threading.Lock()
 

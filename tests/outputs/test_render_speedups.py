@@ -286,7 +286,7 @@ def test_markdown_shortcut_matches_the_parser() -> None:
 
 def test_calendars_are_what_icalendar_writes_in_one_piece(tmp_path: Path) -> None:
     state = example_state(tmp_path)
-    outputs = render_calendars(state)
+    outputs = render_calendars(state, state.site.language)
 
     def whole(windows: list[Any], name: str) -> bytes:
         calendar = Calendar.from_ical(write_calendar(state, [], name, {}))

@@ -52,6 +52,7 @@ REPEATS = N_("Repeats")
 STATUS = N_("Status")
 AFFECTED = N_("Affected components")
 MORE = N_("More")
+NEXT_UPDATE = N_("Next update by")
 
 
 class Writer:
@@ -116,8 +117,13 @@ class Writer:
             found.append((gettext(WHEN), window_text(formatter, start, end)))
             if event.repeat is not None:
                 found.append((gettext(REPEATS), formatter.rule(event.repeat)))
-        if notice.update is not None:
-            found.append((gettext(STATUS), gettext(LABELS[notice.update.status])))
+        update = notice.update
+        if update is not None:
+            if isinstance(event, Incident):
+                found.append((gettext(WHEN), formatter.moment(update.at)))
+            found.append((gettext(STATUS), gettext(LABELS[update.status])))
+            if update.next_update is not None:
+                found.append((gettext(NEXT_UPDATE), formatter.moment(update.next_update)))
         affected = [self.names[c] for c in event.components if c in self.names]
         if affected:
             found.append((gettext(AFFECTED), ", ".join(affected)))

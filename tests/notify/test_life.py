@@ -144,3 +144,23 @@ def test_incident_opened_updated_resolved_postmortem(site: Site) -> None:
     )
     assert site.hooks[3]["incident"]["status"] == "postmortem"
     assert "The disk was old." in site.mailbox.text(3)
+
+
+def test_templates_notify_overrides_the_theme(site: Site) -> None:
+    (site.project.root / "templates" / "notify").mkdir(parents=True)
+    (site.project.root / "templates" / "notify" / "subject.txt").write_text(
+        "[Example] {{ headline }}\n"
+    )
+    site.notify("2026-11-20T09:00")
+    site.project.write_event(
+        "2026-11-20-db",
+        INCIDENT.replace(
+            "message: We see slow MySQL responses.",
+            "message: We see slow MySQL responses.\n    next_update: 2026-11-20T11:00",
+        ),
+    )
+    site.notify("2026-11-20T10:05")
+    assert site.mailbox.subjects == ["[Example] Incident: Slow databases"]
+    text = site.mailbox.text(0)
+    assert "Nov 20, 2026, 10:02" in text and "Next update by" in text
+    assert [p for p in site.project.problems() if "templates/" in p] == []

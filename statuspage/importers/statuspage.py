@@ -9,6 +9,7 @@ read page by page, which holds the whole history (the public API only the latest
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -38,6 +39,10 @@ REST_API = "https://api.statuspage.io/v1"
 PAGE_SIZE = 100
 MAX_PAGES = 10_000
 TIMEOUT = 30
+#: Retries of a rate-limited request (HTTP 420 or 429).
+RETRIES = 5
+#: The public incidents.json and scheduled-maintenances.json hold this many at most.
+PUBLIC_LIMIT = 50
 USER_AGENT = "statuspage-static import"
 PUBLIC_FILES = ("summary.json", "incidents.json", "scheduled-maintenances.json")
 
@@ -80,20 +85,37 @@ Fetch = Callable[[str, dict[str, str]], Any]
 
 
 def fetch_json(url: str, headers: dict[str, str]) -> Any:
-    """GET `url` and parse its JSON; ImportFailure says why not, in one line."""
+    """GET `url` and parse its JSON; ImportFailure says why not, in one line.
+
+    The REST API allows about one request a second per key: a 420 or 429 answer is
+    retried after its Retry-After (a few times), so a long history is read whole.
+    """
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **headers})
+    for attempt in range(RETRIES + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as error:
+            if error.code in (420, 429) and attempt < RETRIES:
+                time.sleep(_retry_after(error.headers.get("Retry-After")))
+                continue
+            raise ImportFailure(
+                f"cannot read {_shown(url)}: HTTP {error.code} {error.reason}"
+            ) from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise ImportFailure(f"cannot read {_shown(url)}: {reason}") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ImportFailure(f"{_shown(url)} is not JSON: {error}") from None
+    raise ImportFailure(f"cannot read {_shown(url)}: still rate limited")  # pragma: no cover
+
+
+def _retry_after(value: str | None) -> float:
+    """Seconds to wait before a retry: the server's Retry-After, within 0 to 60."""
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            return json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as error:
-        raise ImportFailure(
-            f"cannot read {_shown(url)}: HTTP {error.code} {error.reason}"
-        ) from None
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise ImportFailure(f"cannot read {_shown(url)}: {reason}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ImportFailure(f"{_shown(url)} is not JSON: {error}") from None
+        return min(max(float(value or 1), 0.0), 60.0)
+    except ValueError:
+        return 1.0
 
 
 def _shown(url: str) -> str:
@@ -496,7 +518,18 @@ def import_plan(
         raise ImportFailure("give both --api-key and --page-id, or neither")
     if api_key is not None and page_id is not None:
         return plan_from(read_rest(api_key, page_id, api_url, fetch))
-    return plan_from(read_public(source, fetch))
+    page = read_public(source, fetch)
+    plan = plan_from(page)
+    for rows, what in ((page.incidents, "incidents"), (page.maintenances, "maintenances")):
+        if len(rows) >= PUBLIC_LIMIT:
+            plan.warnings.append(
+                (
+                    "page",
+                    f"the public API holds only the latest {PUBLIC_LIMIT} {what}; "
+                    "--api-key and --page-id read the whole history",
+                )
+            )
+    return plan
 
 
 def import_statuspage(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from statuspage.build import build
 from statuspage.importers.common import ImportFailure, to_markdown
@@ -500,3 +501,37 @@ def test_two_events_of_a_day_with_one_title_get_two_files(repo: Path, tmp_path: 
         "imported 0 incidents, 0 maintenances, 0 components; 6 already"
     )
     assert errors(repo) == []
+
+
+def test_rate_limited_pages_are_retried(repo: Path, httpserver: HTTPServer) -> None:
+    headers = {"Authorization": "OAuth sekret"}
+    query = {"page": "1", "per_page": str(PAGE_SIZE), "limit": str(PAGE_SIZE)}
+    base = "/v1/pages/pg1"
+    httpserver.expect_request(f"{base}/components").respond_with_json(
+        [{"id": "cmpapi000001", "name": "API", "group": False, "group_id": None}]
+    )
+    httpserver.expect_request(f"{base}/component-groups").respond_with_json([])
+    answers = [
+        Response('{"error": "rate limited"}', status=429, headers={"Retry-After": "0"}),
+        Response(json.dumps([rest_incident(1)]), content_type="application/json"),
+    ]
+    httpserver.expect_request(
+        f"{base}/incidents", query_string=query, headers=headers
+    ).respond_with_handler(lambda request: answers.pop(0))
+    report = import_statuspage(
+        repo, None, NOW, api_key="sekret", page_id="pg1", api_url=httpserver.url_for("/v1")
+    )
+    assert report.summary().startswith("imported 1 incident, 0 maintenances, 1 component")
+    assert answers == []  # asked twice
+
+
+def test_a_full_public_page_says_the_rest_api_has_more(repo: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    shutil.copytree(STATUSPAGE_DATA, saved)
+    incidents = {"incidents": [rest_incident(n) for n in range(50)]}
+    (saved / "incidents.json").write_text(json.dumps(incidents), encoding="utf-8")
+    report = import_statuspage(repo, str(saved), NOW)
+    assert (
+        "note page: the public API holds only the latest 50 incidents; --api-key and "
+        "--page-id read the whole history"
+    ) in list(report.details())

@@ -13,7 +13,7 @@ import re
 import tomllib
 import urllib.parse
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,9 @@ CONFIG_NAMES = ("config.yml", "config.yaml", "config.toml", "hugo.yml", "hugo.ya
 ISSUES = Path("content") / "issues"
 _FRONT_MATTER = re.compile(
     r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S
+)
+_TOML_FRONT_MATTER = re.compile(
+    r"\A(?:\ufeff)?\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S
 )
 _TRACK = re.compile(r"\{\{[<%]\s*track\s+\"([^\"]*)\"\s*[>%]\}\}")
 #: A status word at the start of an update, as cState's examples write it: *Resolved* -
@@ -92,22 +95,52 @@ def _read_config(directory: Path) -> dict[str, Any]:
 
 
 def _read_issue(path: Path, relative: Path) -> Issue:
+    """One issue file; one that cannot be read carries why, to be reported as skipped."""
     # The marker line names the issue by its path: no white space in it.
     key = urllib.parse.quote(relative.with_suffix("").as_posix(), safe="/-_.~")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return Issue(key, {"_error": f"cannot read it: {error}"}, "")
+    try:
+        front, body = _front_matter(text)
+    except ValueError as error:
+        return Issue(key, {"_error": str(error)}, "")
+    return Issue(key, front, body)
+
+
+def _front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """The front matter (YAML between ---, or TOML between +++) and the body after it.
+
+    YAML is read with every value as text, so that dates stay as written; TOML's dates
+    are written back in ISO 8601 (one without an offset stays without one).
+    """
     match = _FRONT_MATTER.match(text)
-    if match is None:
-        return Issue(key, {"_error": "it has no front matter between --- lines"}, "")
-    try:  # every value as written: the dates stay text, with or without an offset
-        front = yaml.load(match.group(1), Loader=yaml.BaseLoader)
-    except yaml.YAMLError as error:
-        return Issue(key, {"_error": f"its front matter is not YAML: {error}"}, "")
-    return Issue(
-        key, front if isinstance(front, dict) else {"_error": "bad front matter"}, match.group(2)
-    )
+    if match is not None:
+        try:
+            front = yaml.load(match.group(1), Loader=yaml.BaseLoader)
+        except yaml.YAMLError as error:
+            raise ValueError(f"its front matter is not YAML: {error}") from None
+    elif (match := _TOML_FRONT_MATTER.match(text)) is not None:
+        try:
+            front = {k: _toml_text(v) for k, v in tomllib.loads(match.group(1)).items()}
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"its front matter is not TOML: {error}") from None
+    else:
+        raise ValueError("it has no front matter between --- (or +++) lines")
+    if not isinstance(front, dict):
+        raise ValueError("its front matter is not a mapping of fields")
+    return front, match.group(2)
+
+
+def _toml_text(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return [_toml_text(item) for item in value]
+    return value
 
 
 def _params(config: dict[str, Any]) -> dict[str, Any]:

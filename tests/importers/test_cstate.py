@@ -166,3 +166,23 @@ def test_odd_file_names_and_texts_import_and_rerun(repo: Path, tmp_path: Path) -
     assert data["updates"][0]["message"] == "# A heading\n\nBody: with # and a: colon"
     assert errors(repo) == []
     assert "4 already present" in import_cstate(repo, site, NOW).summary()
+
+
+def test_toml_front_matter(repo: Path, tmp_path: Path) -> None:
+    site = tmp_path / "cstate"
+    shutil.copytree(CSTATE_DATA, site)
+    (site / "content" / "issues" / "2025-03-01-toml.md").write_text(
+        '+++\ntitle = "Gateway flapping"\ndate = 2025-03-01T10:00:00\nresolved = true\n'
+        'resolvedWhen = 2025-03-01T12:00:00+01:00\nseverity = "down"\naffected = ["Gateway"]\n'
+        '+++\n\n*Monitoring* - Stable for now. {{< track "2025-03-01 10:30:00" >}}\n',
+        encoding="utf-8",
+    )
+    import_cstate(repo, site, NOW)
+    text = event_files(repo)["2025-03-01-gateway-flapping.yaml"]
+    data = yaml.safe_load(text)
+    assert [(u["status"], u["message"]) for u in data["updates"]] == [
+        ("monitoring", "Stable for now."),
+        ("resolved", "This issue has been resolved."),
+    ]
+    assert "  - at: 2025-03-01T12:00:00+01:00\n" in text
+    assert errors(repo) == []

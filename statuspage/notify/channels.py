@@ -26,6 +26,7 @@ from statuspage.model.models import NotifyChannel, SiteConfig
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 HIDDEN = "***"
+_HTTP = ("http://", "https://")
 #: Waits between the attempts of one send, in seconds (three attempts in all).
 BACKOFF = (2.0, 8.0)
 TIMEOUT = 15.0
@@ -99,6 +100,15 @@ def expand(text: str, channel: str, environ: dict[str, str]) -> tuple[str, list[
     return _VARIABLE.sub(value, text), values
 
 
+def variables(site: SiteConfig) -> list[str]:
+    """Every ${NAME} the channels use, in order of first use."""
+    names: dict[str, None] = {}
+    for channel in site.notify.channels if site.notify is not None else []:
+        for text in (channel.url, channel.webhook, channel.secret):
+            names.update(dict.fromkeys(_VARIABLE.findall(text or "")))
+    return list(names)
+
+
 def resolve_channels(site: SiteConfig, environ: dict[str, str]) -> list[Channel]:
     """The site's channels with their variables read; StatusPageError names a missing one."""
     if site.notify is None:
@@ -114,7 +124,8 @@ def _resolve(site: SiteConfig, config: NotifyChannel, environ: dict[str, str]) -
         secret, more = expand(config.secret, config.name, environ)
         values += [*more, secret]
     secrets = (*values, *_url_secrets(target), target)
-    if config.webhook is not None and not target.startswith(("http://", "https://")):
+    placeholder = "${" in target  # --dry-run without the secrets
+    if config.webhook is not None and not placeholder and not target.startswith(_HTTP):
         raise StatusPageError(
             f"notify channel '{config.name}': webhook is not an http(s) URL: "
             f"{redact(target, secrets)}"

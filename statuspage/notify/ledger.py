@@ -9,9 +9,9 @@ a channel's URL or secret.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -76,9 +76,17 @@ def read_ledger(path: Path) -> Ledger:
         ) from None
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise StatusPageError(f"{path}: not a statuspage notify ledger (version {VERSION})")
-    channels = data.get("channels", {})
-    schedules = data.get("schedules", {})
+    channels, schedules = data.get("channels", {}), data.get("schedules", {})
+    if not _is_table(channels, dict) or not _is_table(schedules, list):
+        raise StatusPageError(
+            f"{path}: the ledger's channels or schedules are damaged; "
+            "delete it to start again from the present"
+        )
     return Ledger(path, dict(channels), dict(schedules))
+
+
+def _is_table(value: Any, kind: type) -> bool:
+    return isinstance(value, dict) and all(isinstance(item, kind) for item in value.values())
 
 
 @contextlib.contextmanager
@@ -89,11 +97,23 @@ def locked(path: Path) -> Iterator[None]:
     descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            _lock(descriptor)
+        except OSError:  # held by another process (BlockingIOError, or Windows' EACCES)
             raise StatusPageError(
                 f"{lock}: another `statuspage notify` is running; this one sends nothing"
             ) from None
         yield
     finally:
-        os.close(descriptor)
+        os.close(descriptor)  # which releases the lock
+
+
+def _lock(descriptor: int) -> None:
+    """Take the lock on an open file without waiting; OSError if another process has it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -20,6 +20,7 @@ from statuspage.notify.channels import (
     check_apprise,
     resolve_channels,
     send,
+    variables,
 )
 from statuspage.notify.ledger import DEFAULT_LEDGER, Ledger, locked, read_ledger
 from statuspage.notify.messages import Writer
@@ -64,8 +65,14 @@ def notify(
 ) -> Report:
     """Send every notice due at `options.now` to each channel that has not had it."""
     state = site_state(config_path, options.now)
-    channels = resolve_channels(state.site, dict(os.environ if environ is None else environ))
     report = Report()
+    values = dict(os.environ if environ is None else environ)
+    if options.dry_run:  # it sends nothing, so it needs no secrets
+        for name in variables(state.site):
+            if name not in values:
+                values[name] = f"${{{name}}}"
+                _say(report, echo, f"dry run: ${{{name}}} is not set (a real run needs it)")
+    channels = resolve_channels(state.site, values)
     if not channels:
         _say(report, echo, "no channels: add notify: channels: to statuspage.yaml")
         return report
@@ -98,6 +105,7 @@ def _run(
     report: Report,
     echo: Echo,
 ) -> None:
+    said = len(report.lines)
     schedules = _schedules(state, ledger)
     notices = all_notices(state, schedules)
     if not ledger.found:
@@ -106,10 +114,9 @@ def _run(
         for channel in channels:
             _run_channel(state, channel, ledger, notices, writer, options, report, echo)
     ledger.schedules = schedules
-    if not report.lines:
-        _say(
-            report, echo, f"nothing to send at {state.now.astimezone(state.site.zone).isoformat()}"
-        )
+    if len(report.lines) == said:
+        moment = state.now.astimezone(state.site.zone).isoformat()
+        _say(report, echo, f"nothing to send at {moment}")
     if not options.dry_run:
         ledger.save()
 

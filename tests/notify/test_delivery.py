@@ -233,3 +233,23 @@ def test_a_failing_mail_server_names_the_channel_and_hides_the_password(site: Si
     assert "customers" in done.stderr and "not delivered" in done.stderr
     assert site.hook_kinds == ["announced"]  # the webhook still got its notice
     _no_secrets(site, done.stdout, done.stderr)
+
+
+def test_dry_run_needs_no_secrets(site: Site) -> None:
+    _started(site)
+    result = site.notify(ANNOUNCE, "--dry-run", env={"SMTP_PASSWORD": None, "WEBHOOK_SECRET": None})
+    assert result.exit_code == 0, result.output
+    assert "${SMTP_PASSWORD} is not set (a real run needs it)" in result.output
+    assert "partners: would send 2026-12-01-php/announced/" in result.output
+    assert site.mailbox.raw == [] and site.server.log == []
+
+
+def test_a_damaged_ledger_is_an_error_that_says_what_to_do(site: Site) -> None:
+    _started(site)
+    site.ledger.write_text('{"version": 1, "channels": []}')
+    result = site.notify(ANNOUNCE)
+    assert result.exit_code == 1
+    assert "damaged; delete it to start again from the present" in result.output
+    site.ledger.write_text("{")
+    assert "not valid JSON" in site.notify(ANNOUNCE).output
+    assert site.mailbox.raw == []

@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from statuspage.cli import cli
 from tests.importers.conftest import CSTATE_DATA, STATUSPAGE_DATA, errors, event_files
+from tests.importers.test_statuspage import rest_incident, serve_rest
 
 
 def test_import_statuspage_prints_the_summary(repo: Path) -> None:
@@ -68,3 +70,17 @@ def test_the_console_script_imports_a_cstate_site(repo: Path) -> None:
         "Imported 2 incidents, 1 maintenance, 4 components"
     )
     assert errors(repo) == []
+
+
+def test_the_rest_api_from_the_command_line_with_the_key_in_the_environment(
+    repo: Path, httpserver: HTTPServer
+) -> None:
+    api = serve_rest(httpserver, [rest_incident(n) for n in range(3)])
+    result = CliRunner(env={"STATUSPAGE_API_KEY": "sekret"}).invoke(
+        cli, ["import", "statuspage", "--page-id", "pg1", "--api-url", api]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Imported 3 incidents, 0 maintenances, 2 components; 0 already present.\n"
+    )
+    assert "sekret" not in "".join(event_files(repo).values())

@@ -253,3 +253,15 @@ def test_a_damaged_ledger_is_an_error_that_says_what_to_do(site: Site) -> None:
     site.ledger.write_text("{")
     assert "not valid JSON" in site.notify(ANNOUNCE).output
     assert site.mailbox.raw == []
+
+
+def test_without_apprise_a_url_channel_names_the_extra(
+    site: Site, monkeypatch: MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "apprise", None)  # import apprise raises ImportError
+    _started(site)
+    result = site.notify(ANNOUNCE)
+    assert result.exit_code == 1
+    assert "notify channel 'customers': url: channels need Apprise" in result.output
+    assert "pip install 'statuspage-static[notify]'" in result.output
+    assert site.server.log == []  # nothing is sent before the whole set-up is known good

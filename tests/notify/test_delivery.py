@@ -258,8 +258,8 @@ def test_a_damaged_ledger_is_an_error_that_says_what_to_do(site: Site) -> None:
 def test_without_apprise_a_url_channel_names_the_extra(
     site: Site, monkeypatch: MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "apprise", None)  # import apprise raises ImportError
     _started(site)
+    monkeypatch.setitem(sys.modules, "apprise", None)  # import apprise raises ImportError
     result = site.notify(ANNOUNCE)
     assert result.exit_code == 1
     assert "notify channel 'customers': url: channels need Apprise" in result.output

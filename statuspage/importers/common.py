@@ -148,6 +148,7 @@ class Report:
 
 
 def _count(number: int, noun: str) -> str:
+    """Say "1 incident" or "2 incidents"."""
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
@@ -206,6 +207,7 @@ def assign_ids(
 
 
 def _free_id(component: Component, taken: set[str]) -> str:
+    """A component id not yet taken: the name's slug, then group-name, then -2, -3, ..."""
     base = slugify(component.name)
     candidates = [base]
     if component.group:
@@ -255,6 +257,7 @@ def append_components(text: str, entries: list[dict[str, str]], source: str) -> 
 
 
 def _render_components(entries: list[dict[str, str]], indent: str, source: str) -> str:
+    """The lines of new component entries, under a comment naming the source."""
     out = [f"{indent}# Imported from {source} by statuspage import.\n"]
     for entry in entries:
         for number, (key, value) in enumerate(entry.items()):
@@ -295,6 +298,7 @@ def event_id(event: Event, zone: tzinfo) -> str:
 
 
 def _instant(text: str, zone: tzinfo) -> datetime:
+    """The instant of an ISO 8601 time; one without an offset is in `zone`."""
     moment = parse_iso(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
@@ -340,6 +344,7 @@ def _one_line(text: str) -> str:
 
 
 def _render_refs(refs: tuple[tuple[str, str | None], ...], ids: dict[str, str]) -> str:
+    """The `components:` field: a mapping of our ids to statuses, or the list form."""
     mapped: dict[str, str | None] = {}
     for key, status in refs:
         if key in ids:
@@ -361,6 +366,7 @@ def with_marker(event: Event, body: str) -> str:
 
 
 def digest(body: str) -> str:
+    """The short SHA-256 of a file's body that its marker line records."""
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
 
 

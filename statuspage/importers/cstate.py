@@ -80,6 +80,7 @@ def read_site(directory: Path) -> tuple[dict[str, Any], list[Issue]]:
 
 
 def _read_config(directory: Path) -> dict[str, Any]:
+    """The Hugo config of the site (config.yml, .yaml or .toml; hugo.* too)."""
     for name in CONFIG_NAMES:
         path = directory / name
         if path.is_file():
@@ -134,6 +135,7 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str]:
 
 
 def _toml_text(value: Any) -> Any:
+    """A TOML value as the YAML front matter would give it: dates and booleans as text."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, bool):
@@ -144,6 +146,7 @@ def _toml_text(value: Any) -> Any:
 
 
 def _params(config: dict[str, Any]) -> dict[str, Any]:
+    """The `params:` of a Hugo config (older sites put the settings at the top)."""
     params = config.get("params")
     return params if isinstance(params, dict) else config
 
@@ -173,6 +176,7 @@ def components_of(config: dict[str, Any]) -> list[Component]:
 
 
 def _true(value: Any) -> bool:
+    """A front-matter yes: true, yes or on, as YAML text or a TOML boolean."""
     return value is True or str(value).strip().lower() in ("true", "yes", "on")
 
 
@@ -188,6 +192,7 @@ def utc_time(text: str) -> str:
 
 
 def _instant(text: str) -> datetime:
+    """The instant, in UTC, of a time `utc_time` wrote."""
     return parse_iso(text).astimezone(UTC)
 
 
@@ -212,6 +217,7 @@ def plan_from(config: dict[str, Any], issues: list[Issue]) -> Plan:
 
 
 def _event(issue: Issue, known: set[str]) -> Event:
+    """One issue as an incident, or as a maintenance when it is a notice with an end."""
     front = issue.front
     if "_error" in front:
         raise _Unmappable(str(front["_error"]))
@@ -287,6 +293,7 @@ def _split_status(text: str) -> tuple[str | None, str]:
 def _incident_updates(
     segments: list[tuple[str, str]], resolved: bool, resolved_at: str
 ) -> tuple[Update, ...]:
+    """The issue's parts as incident updates, resolved as the front matter says."""
     updates: list[Update] = []
     status = "investigating"
     for at, text in segments:

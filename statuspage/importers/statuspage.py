@@ -171,12 +171,14 @@ def _read_directory(directory: Path) -> list[Any]:
 
 
 def _mapping(document: Any, name: str) -> dict[str, Any] | None:
+    """A saved or fetched document, which must be a JSON object (or missing)."""
     if document is None or isinstance(document, dict):
         return document
     raise ImportFailure(f"{name}: expected a JSON object, got {type(document).__name__}")
 
 
 def _list(document: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
+    """The objects listed under `key`, or ImportFailure when it is not a list."""
     items = (document or {}).get(key) or []
     if not isinstance(items, list):
         raise ImportFailure(f"'{key}' is not a list")
@@ -215,6 +217,7 @@ def _all_pages(url: str, headers: dict[str, str], fetch: Fetch) -> list[dict[str
 
 
 def _is_maintenance(item: dict[str, Any]) -> bool:
+    """Whether a REST API row is a scheduled maintenance (it has a window)."""
     return bool(item.get("scheduled_for")) or item.get("status") in _WINDOW_STATUSES
 
 
@@ -267,6 +270,7 @@ def _groups(source: Source) -> tuple[dict[str, str], dict[str, list[str]]]:
 
 
 def _unique(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows without repeats of an id, first kept (summary and lists overlap)."""
     seen: set[str] = set()
     out = []
     for item in items:
@@ -322,6 +326,7 @@ def _unknown_components(
 
 
 def _incident(item: dict[str, Any], known: set[str], children: dict[str, list[str]]) -> Event:
+    """An incident of the page as ours: updates, impact, components, postmortem."""
     key, title = _identity(item)
     impact = str(item.get("impact") or "none")
     notes = _notes("incident", item)
@@ -356,6 +361,7 @@ def _incident(item: dict[str, Any], known: set[str], children: dict[str, list[st
 
 
 def _maintenance(item: dict[str, Any], known: set[str], children: dict[str, list[str]]) -> Event:
+    """A scheduled maintenance of the page as ours: its window, updates and components."""
     key, title = _identity(item)
     starts, ends = item.get("scheduled_for"), item.get("scheduled_until")
     if not starts or not ends:
@@ -393,6 +399,7 @@ def _after(first: str, second: str) -> bool:
 
 
 def _differs(first: str, second: str) -> bool:
+    """Whether two times are different instants (True if either does not parse)."""
     try:
         return parse_iso(first) != parse_iso(second)
     except TimeError:
@@ -400,6 +407,7 @@ def _differs(first: str, second: str) -> bool:
 
 
 def _identity(item: dict[str, Any]) -> tuple[str, str]:
+    """The event's id and its title on one line; _Unmappable without them."""
     key, title = str(item.get("id") or ""), str(item.get("name") or "").strip()
     if not key or not title:
         raise _Unmappable("it has no id or no name")
@@ -409,6 +417,7 @@ def _identity(item: dict[str, Any]) -> tuple[str, str]:
 
 
 def _notes(kind: str, item: dict[str, Any]) -> list[str]:
+    """The comment lines that say where the event came from."""
     notes = [f"Statuspage {kind} {item.get('id')}"]
     if item.get("shortlink"):
         notes[0] += f": {item['shortlink']}"
@@ -470,6 +479,7 @@ def _affected(
 
 
 def _expand(code: str, known: set[str], children: dict[str, list[str]]) -> list[str]:
+    """Our components a source code stands for: itself, or a group's children."""
     if code in known:
         return [code]
     return [child for child in children.get(code, []) if child in known]

@@ -54,6 +54,12 @@ class Component:
     name: str
     group: str | None = None
     description: str | None = None
+    source: str = ""
+
+    @property
+    def origin(self) -> str:
+        """'SOURCE KEY', as the comment on its id line in statuspage.yaml says."""
+        return _one_line(f"{self.source} {self.key}")
 
 
 @dataclass(frozen=True)
@@ -175,13 +181,24 @@ def worst(statuses: Iterable[str]) -> str | None:
 # --- components -------------------------------------------------------------------------
 
 
+#: An appended component's id line, which names the source's component it came from.
+_ORIGIN = re.compile(r"^\s*-\s+id:\s*([a-z0-9][a-z0-9-]*)\s+# from (\S+) (.+?)\s*$", re.M)
+
+
+def recorded_origins(text: str) -> dict[str, str]:
+    """'SOURCE KEY' -> our id, for the components an earlier import appended."""
+    return {f"{source} {key}": ours for ours, source, key in _ORIGIN.findall(text)}
+
+
 def assign_ids(
-    wanted: Sequence[Component], site: dict[str, Any]
+    wanted: Sequence[Component], site: dict[str, Any], origins: dict[str, str] | None = None
 ) -> tuple[dict[str, str], list[dict[str, str]]]:
     """Our id for each source component, and the entries to append for the new ones.
 
-    A component of statuspage.yaml with the same name and group is the same component;
-    a new one gets the slug of its name (of group and name, or a number, when taken).
+    A component an earlier import appended (its id line names the source's id, as
+    `origins` has read them) is that one, whatever either side renamed since; else one
+    of statuspage.yaml with the same name and group is; a new one gets the slug of its
+    name (of group and name, or a number, when taken).
     """
     existing = [c for c in site.get("components") or [] if isinstance(c, dict)]
     by_name = {(str(c.get("name")), c.get("group")): str(c.get("id")) for c in existing}
@@ -189,7 +206,9 @@ def assign_ids(
     ids: dict[str, str] = {}
     new: list[dict[str, str]] = []
     for component in wanted:
-        found = by_name.get((component.name, component.group))
+        found = (origins or {}).get(component.origin)
+        if found not in taken:
+            found = by_name.get((component.name, component.group))
         if found is not None:
             ids[component.key] = found
             continue
@@ -222,7 +241,9 @@ def _free_id(component: Component, taken: set[str]) -> str:
 _COMPONENTS_KEY = re.compile(r"^components:[ \t]*(#.*)?$")
 
 
-def append_components(text: str, entries: list[dict[str, str]], source: str) -> str:
+def append_components(
+    text: str, entries: list[dict[str, str]], source: str, origins: dict[str, str] | None = None
+) -> str:
     """statuspage.yaml's text with `entries` appended to its `components:` list.
 
     Only lines are added, after the list's last entry: the user's comments, order and
@@ -239,7 +260,7 @@ def append_components(text: str, entries: list[dict[str, str]], source: str) -> 
                 "list (one '- id:' per line) so that the import can append to it"
             )
         prefix = text if text.endswith("\n") or not text else text + "\n"
-        return prefix + "components:\n" + _render_components(entries, "  ", source)
+        return prefix + "components:\n" + _render_components(entries, "  ", source, origins)
     last, indent = start, "  "
     for index in range(start + 1, len(lines)):
         line = lines[index]
@@ -252,17 +273,22 @@ def append_components(text: str, entries: list[dict[str, str]], source: str) -> 
         last = index
     if not lines[last].endswith("\n"):
         lines[last] += "\n"
-    lines.insert(last + 1, _render_components(entries, indent, source))
+    lines.insert(last + 1, _render_components(entries, indent, source, origins))
     return "".join(lines)
 
 
-def _render_components(entries: list[dict[str, str]], indent: str, source: str) -> str:
-    """The lines of new component entries, under a comment naming the source."""
+def _render_components(
+    entries: list[dict[str, str]], indent: str, source: str, origins: dict[str, str] | None
+) -> str:
+    """The lines of new component entries, under a comment naming the source; each id
+    line names the source's component (`origins`: our id -> 'SOURCE KEY')."""
     out = [f"{indent}# Imported from {source} by statuspage import.\n"]
     for entry in entries:
         for number, (key, value) in enumerate(entry.items()):
             prefix = f"{indent}- " if number == 0 else f"{indent}  "
-            out.append(f"{prefix}{key}: {yaml_scalar(value, indent + '    ')}\n")
+            origin = (origins or {}).get(value) if key == "id" else None
+            comment = f"  # from {origin}" if origin else ""
+            out.append(f"{prefix}{key}: {yaml_scalar(value, indent + '    ')}{comment}\n")
     return "".join(out)
 
 
@@ -407,8 +433,10 @@ def apply_plan(plan: Plan, config_path: Path, now: datetime, *, force: bool = Fa
     loaded = load_state(config_path, now)
     zone = loaded.site.zone
     old_text = config_path.read_text(encoding="utf-8")
-    ids, entries = assign_ids(plan.components, yaml.safe_load(old_text) or {})
-    new_text = append_components(old_text, entries, plan.source)
+    recorded = recorded_origins(old_text)
+    ids, entries = assign_ids(plan.components, yaml.safe_load(old_text) or {}, recorded)
+    origins = {ids[c.key]: c.origin for c in plan.components if c.source}
+    new_text = append_components(old_text, entries, plan.source, origins)
     site = _checked_config(old_text, new_text, entries, config_path) if entries else loaded.site
     report = Report(skipped=list(plan.skipped), warnings=list(plan.warnings))
     directory = config_path.resolve().parent / EVENT_DIR

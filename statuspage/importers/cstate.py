@@ -170,7 +170,7 @@ def components_of(config: dict[str, Any]) -> list[Component]:
         group = str(category).strip() if category and str(category) not in untitled else None
         description = system.get("description")
         found.append(
-            Component(name, name, group or None, str(description) if description else None)
+            Component(name, name, group or None, str(description) if description else None, SOURCE)
         )
     return found
 

@@ -242,6 +242,7 @@ def plan_from(source: Source) -> Plan:
                 name=name,
                 group=group_names.get(str(row.get("group_id"))),
                 description=str(description).strip() or None if description else None,
+                source=SOURCE,
             )
         )
     known = {c.key for c in plan.components}

@@ -535,3 +535,14 @@ def test_a_full_public_page_says_the_rest_api_has_more(repo: Path, tmp_path: Pat
         "note page: the public API holds only the latest 50 incidents; --api-key and "
         "--page-id read the whole history"
     ) in list(report.details())
+
+
+def test_a_component_renamed_after_the_import_stays_the_same_component(repo: Path) -> None:
+    import_statuspage(repo, str(STATUSPAGE_DATA), NOW)
+    text = repo.read_text(encoding="utf-8")
+    assert "  - id: api  # from statuspage b7n2c4x9p1qz\n" in text
+    repo.write_text(text.replace("name: API\n", "name: Public API\n"), encoding="utf-8")
+    files = event_files(repo)
+    again = import_statuspage(repo, str(STATUSPAGE_DATA), NOW)
+    assert again.components == [] and "5 already present" in again.summary()
+    assert event_files(repo) == files

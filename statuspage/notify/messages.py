@@ -79,7 +79,8 @@ class Writer:
         """The subject, body and webhook JSON of `notice` in `language`."""
         gettext = translations(language).gettext
         formatter = Formatter(language, self.state.site.zone)
-        values = {"title": notice.event.title, "duration": _duration(notice, formatter)}
+        duration = _duration(notice, formatter, self.state.now)
+        values = {"title": notice.event.title, "duration": duration}
         update = notice.update
         context = {
             "headline": gettext(HEADLINES[notice.kind]) % values,
@@ -149,8 +150,14 @@ def window_text(formatter: Formatter, start: datetime, end: datetime) -> str:
     return "".join(text for _, text in opening) + between + "".join(text for _, text in closing)
 
 
-def _duration(notice: Notice, formatter: Formatter) -> str:
-    return formatter.duration(notice.offset) if notice.offset is not None else ""
+def _duration(notice: Notice, formatter: Formatter, now: datetime) -> str:
+    """How long until the start: the reminder's offset, or what is left if it goes late."""
+    if notice.offset is None or notice.start is None:
+        return ""
+    left = notice.start - now
+    if notice.offset - left <= notice.offset / 10:  # on time, near enough: "in 1 day"
+        return formatter.duration(notice.offset)
+    return formatter.duration(left)
 
 
 def _extra(notice: Notice) -> str:

@@ -216,10 +216,14 @@ def plan(notices: Sequence[Notice], now: datetime, grace: timedelta, done: set[s
     send: list[Notice] = []
     superseded: list[Notice] = []
     late: list[Notice] = []
+    # An announcement about to go out gives the times: no reminder in the same run.
+    announcing = {n.event.id for n in due if n.kind == "announced" and n.id not in done}
     for notice in due:
         if notice.id in done:
             continue
-        if _is_superseded(notice, due, now):
+        if _is_superseded(notice, due, now) or (
+            notice.kind == "reminder" and notice.event.id in announcing
+        ):
             superseded.append(notice)
         elif notice.due is not None and now - notice.due > grace:
             late.append(notice)

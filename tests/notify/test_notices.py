@@ -192,3 +192,21 @@ def test_a_repeating_window_added_late_sends_no_history(hooks: Hooks) -> None:
     output = hooks.run("2026-11-25T13:00")
     assert hooks.titles("/backups") == ["announced Weekly full backup"]
     assert output.count("\n") < 10  # history beyond a week is not even listed
+
+
+def test_a_window_added_late_is_announced_and_a_late_reminder_says_what_is_left(
+    hooks: Hooks,
+) -> None:
+    hooks.run("2026-11-25T12:00")
+    hooks.project.write_event("2026-12-01-php", MAINTENANCE)
+    hooks.run("2026-11-30T00:00")  # 26h ahead: the 72h reminder is history, no 24h one yet
+    preview = hooks.run("2026-11-30T05:00", "--dry-run")  # the 24h reminder, 3 hours late
+    assert "Reminder: PHP 8.4 upgrade starts in 21\xa0hr" in preview
+    hooks.run("2026-11-30T05:00")
+    assert hooks.titles("/all") == ["announced PHP 8.4 upgrade", "reminder PHP 8.4 upgrade"]
+    assert "nothing to send" in hooks.run("2026-11-30T05:00", "--dry-run")
+    hooks.project.write_event("2026-12-02-dns", MAINTENANCE.replace("2026-12-01", "2026-12-02"))
+    output = hooks.run("2026-12-01T03:00")  # 23h ahead: the announcement, not also "in 1 day"
+    assert "skipped 2026-12-02-dns/reminder/1d/" in output
+    sent = [line for line in output.splitlines() if "sent 2026-12-02-dns" in line]
+    assert len(sent) == 1 and "/announced/" in sent[0]

@@ -265,3 +265,22 @@ def test_without_apprise_a_url_channel_names_the_extra(
     assert "notify channel 'customers': url: channels need Apprise" in result.output
     assert "pip install 'statuspage-static[notify]'" in result.output
     assert site.server.log == []  # nothing is sent before the whole set-up is known good
+
+
+def test_the_ledger_is_on_disk_after_each_send(site: Site) -> None:
+    """So a run killed mid-way re-sends at most the message it was sending."""
+    seen: list[tuple[str, set[str]]] = []
+
+    def answer(request: Request) -> Response:
+        told = json.loads(site.ledger.read_text())["channels"].get("partners", {})
+        seen.append((request.headers["Idempotency-Key"], set(told)))
+        return Response("ok")
+
+    site.server.clear()
+    site.server.expect_request("/hooks/status").respond_with_handler(answer)
+    _started(site)
+    site.project.write_event("2026-12-02-dns", MAINTENANCE.replace("2026-12-01", "2026-12-02"))
+    assert site.notify(ANNOUNCE).exit_code == 0
+    (first, before_first), (second, before_second) = seen
+    assert first not in before_first and second not in before_second
+    assert first in before_second

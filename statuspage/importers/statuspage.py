@@ -436,7 +436,9 @@ def _updates(
     """The event's updates oldest first, and the bodies of its postmortem updates."""
     rows = [row for row in item.get("incident_updates") or [] if isinstance(row, dict)]
     timed = []
-    for row in rows:
+    # The API lists updates newest first: of two at the same moment, the later listed
+    # is the older one.
+    for place, row in enumerate(reversed(rows)):
         at = row.get("display_at") or row.get("created_at")
         try:
             moment = parse_iso(str(at))
@@ -444,11 +446,11 @@ def _updates(
             raise _Unmappable(f"update {row.get('id')} has no valid time ({at!r})") from None
         if moment.tzinfo is None:
             raise _Unmappable(f"update {row.get('id')} has a time without an offset ({at})")
-        timed.append((moment, str(at), row))
-    timed.sort(key=lambda entry: entry[0])
+        timed.append((moment, place, str(at), row))
+    timed.sort(key=lambda entry: (entry[0], entry[1]))
     updates: list[Update] = []
     postmortems: list[str] = []
-    for _, at, row in timed:
+    for _, _, at, row in timed:
         status = str(row.get("status"))
         body = to_markdown(str(row.get("body") or ""))
         if postmortem and status == "postmortem":

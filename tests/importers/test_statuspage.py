@@ -546,3 +546,10 @@ def test_a_component_renamed_after_the_import_stays_the_same_component(repo: Pat
     again = import_statuspage(repo, str(STATUSPAGE_DATA), NOW)
     assert again.components == [] and "5 already present" in again.summary()
     assert event_files(repo) == files
+
+
+def test_updates_of_one_moment_keep_the_apis_order() -> None:
+    item = rest_incident(2)
+    item["incident_updates"][0]["display_at"] = item["incident_updates"][1]["display_at"]
+    plan = plan_from(Source(components=[], incidents=[item], maintenances=[], groups=[]))
+    assert [u.status for u in plan.events[0].updates] == ["investigating", "resolved"]

@@ -112,7 +112,10 @@ def _run(
         _start_ledger(state, channels, ledger, notices, options, report, echo)
     else:
         for channel in channels:
-            _run_channel(state, channel, ledger, notices, writer, options, report, echo)
+            if channel.name in ledger.channels:
+                _run_channel(state, channel, ledger, notices, writer, options, report, echo)
+            else:  # a new channel starts from the present too: no flood of old postmortems
+                _start_ledger(state, [channel], ledger, notices, options, report, echo)
     ledger.schedules = schedules
     if len(report.lines) == said:
         moment = state.now.astimezone(state.site.zone).isoformat()
@@ -144,15 +147,20 @@ def _start_ledger(
     """With no ledger, the present counts as told: nothing before `now` is sent."""
     count = 0
     for channel in channels:
+        ledger.channels.setdefault(channel.name, {})
         for notice in _wanted(channel, notices):
             if notice.due is None or notice.due <= state.now:
                 ledger.record(channel.name, notice.id, "present", state.now)
                 count += 1
     verb = "would record" if options.dry_run else "recorded"
+    if ledger.found:
+        what = f"new channel {channels[0].name}"
+    else:
+        what = f"no ledger at {ledger.path}"
     _say(
         report,
         echo,
-        f"no ledger at {ledger.path}: {verb} the present state as told ({count} notices); "
+        f"{what}: {verb} the present state as told ({count} notices); "
         "only what falls due from now on will be sent",
     )
 

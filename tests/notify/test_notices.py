@@ -210,3 +210,38 @@ def test_a_window_added_late_is_announced_and_a_late_reminder_says_what_is_left(
     assert "skipped 2026-12-02-dns/reminder/1d/" in output
     sent = [line for line in output.splitlines() if "sent 2026-12-02-dns" in line]
     assert len(sent) == 1 and "/announced/" in sent[0]
+
+
+def test_a_channel_added_later_starts_from_the_present(hooks: Hooks) -> None:
+    hooks.run("2026-11-20T09:00")
+    hooks.project.write_event(
+        "2026-11-20-db",
+        """\
+        type: incident
+        title: Slow databases
+        components: [shared-hosting]
+        updates:
+          - at: 2026-11-20T10:02
+            status: resolved
+            message: Fixed.
+        postmortem: The disk was old.
+        """,
+    )
+    hooks.project.write_event("2026-12-01-php", MAINTENANCE)
+    hooks.run("2026-11-20T10:05")
+    assert sorted(hooks.titles("/all")) == [
+        "announced PHP 8.4 upgrade",
+        "postmortem Slow databases",
+        "resolved Slow databases",
+    ]
+    config = hooks.project.config_path
+    config.write_text(
+        config.read_text()
+        + f"    - name: newcomer\n      webhook: {hooks.server.url_for('/backups')}\n"
+    )
+    output = hooks.run("2026-11-21T09:00")
+    assert "new channel newcomer: recorded the present state as told (3 notices)" in output
+    assert hooks.got("/backups") == []
+    hooks.project.write_event("2026-12-02-dns", MAINTENANCE.replace("2026-12-01", "2026-12-02"))
+    hooks.run("2026-11-21T10:00")
+    assert hooks.titles("/backups") == ["announced PHP 8.4 upgrade"]

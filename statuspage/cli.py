@@ -25,8 +25,10 @@ from statuspage.errors import InvalidInputError, Problem, StatusPageError, summa
 from statuspage.load.sources import display_path
 from statuspage.model.schema import SCHEMAS
 from statuspage.model.times import TimeError, parse_duration, parse_iso
+from statuspage.model.validate import server_hint
 from statuspage.pipeline import load_state
-from statuspage.terminal import format_status, status_json
+from statuspage.state import SiteState
+from statuspage.terminal import format_server, format_status, server_json, status_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -218,6 +220,13 @@ def init_command(
     help="An affected component (repeat for more).",
 )
 @click.option(
+    "--server",
+    "servers",
+    multiple=True,
+    metavar="NAME",
+    help="Only this server of the components is affected (repeat for more) [default: all].",
+)
+@click.option(
     "--impact",
     type=click.Choice(["none", "minor", "major", "critical"]),
     help="Incident impact [default: minor].",
@@ -247,6 +256,7 @@ def new_command(
     title: str,
     config: Path,
     components: tuple[str, ...],
+    servers: tuple[str, ...],
     impact: str | None,
     message: str | None,
     description: str | None,
@@ -283,7 +293,17 @@ def new_command(
     if duration is not None and ends is not None:
         raise click.UsageError("give --duration or --ends, not both")
     request = NewEvent(
-        kind, title, components, impact, starts, duration, repeat, message, description, ends
+        kind,
+        title,
+        components,
+        impact,
+        starts,
+        duration,
+        repeat,
+        message,
+        description,
+        ends,
+        servers,
     )
     path = new_event(config, request, _clock(now))
     click.echo(display_path(path))
@@ -368,17 +388,28 @@ def build_command(
 @config_option
 @now_option
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
+@click.option(
+    "--server",
+    metavar="NAME",
+    help="Answer for one server (its name or an alias) and its next change.",
+)
 @built_site_option("when it was built, and if it is stale")
-def status_command(config: Path, now: datetime | None, as_json: bool, output: Path | None) -> None:
+def status_command(
+    config: Path, now: datetime | None, as_json: bool, server: str | None, output: Path | None
+) -> None:
     """Print the overall state, components, active events, and the next change by the clock.
 
     The next change is the next window start or end, so CI can rebuild then.
     Also says when the site in --output was built, and if it is older than
-    stale_after.
+    stale_after. With --server, answers for one server (by its name or an
+    alias): its status, the active events that touch it, its next change.
 
         statuspage status --now 2026-12-01T02:30
     """
     state = load_state(config, _clock(now)).state
+    if server is not None:
+        _print_server(state, server, as_json)
+        return
     built = last_build(output or config.parent / "site")
     if as_json:
         click.echo(json.dumps(status_json(state, built), indent=2, ensure_ascii=False))
@@ -525,9 +556,7 @@ def _print_import(report: Any) -> None:
     "--api-key", envvar="STATUSPAGE_API_KEY", help="REST API key: read the whole history."
 )
 @click.option("--page-id", help="The page's id, with --api-key.")
-@click.option(
-    "--api-url", default="https://api.statuspage.io/v1", show_default=True, hidden=True
-)
+@click.option("--api-url", default="https://api.statuspage.io/v1", show_default=True, hidden=True)
 @_force_option
 def import_statuspage_command(
     config: Path,
@@ -571,6 +600,17 @@ def import_cstate_command(config: Path, directory: Path, force: bool) -> None:
     from statuspage.importers.cstate import import_cstate
 
     _print_import(import_cstate(config, directory, _clock(None), force=force))
+
+
+def _print_server(state: SiteState, name: str, as_json: bool) -> None:
+    found = state.find_server(name)
+    if found is None:
+        names = [server.name for server in state.servers]
+        raise click.ClickException(f"no server '{name}'{server_hint(name, names)}")
+    if as_json:
+        click.echo(json.dumps(server_json(state, found), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_server(state, found, lambda text, colour: click.style(text, fg=colour)))
 
 
 def _print_problems(problems: list[Problem]) -> None:

@@ -27,6 +27,7 @@ from statuspage.model.models import (
     Incident,
     IncidentStatus,
     IncidentUpdate,
+    Server,
     SiteConfig,
     Window,
     WindowStatus,
@@ -218,6 +219,37 @@ class UpcomingWindow:
 
 
 @dataclass(frozen=True)
+class ServerState:
+    """One server at `now` (issue 16): the worst status of the active events that touch it,
+    and when the next window that touches it starts or ends."""
+
+    server: Server
+    component: ComponentState
+    status: ComponentStatus
+    event_ids: tuple[str, ...]  # the active events that touch it
+    next_change: datetime | None
+
+    @property
+    def name(self) -> str:
+        return self.server.name
+
+
+def touches(event: Incident | Window, component_id: str, server: str) -> bool:
+    """Whether `event` concerns `server` of `component_id`: it names the component, and
+    either names no servers (so it covers them all) or names this one."""
+    return component_id in event.components and (not event.servers or server in event.servers)
+
+
+def server_key(text: str) -> str:
+    """A server name as customers type it, for lookup: no case, scheme, path or final dot
+    ("https://Web03.Example./" is web03.example)."""
+    text = text.strip().lower()
+    if "://" in text:
+        text = text.split("://", 1)[1].split("/", 1)[0]
+    return text.rstrip("/").rstrip(".")
+
+
+@dataclass(frozen=True)
 class SiteState:
     """Everything that is true of the site at `now`."""
 
@@ -249,6 +281,59 @@ class SiteState:
 
     def component(self, component_id: str) -> ComponentState:
         return next(state for state in self.components if state.component.id == component_id)
+
+    @cached_property
+    def servers(self) -> tuple[ServerState, ...]:
+        """Every server of every component, in the order statuspage.yaml lists them."""
+        active: list[tuple[Incident | Window, dict[str, ComponentStatus], str]] = [
+            (incident.incident, incident.effects, incident.id) for incident in self.active_incidents
+        ]
+        active += [(window.window, window.effects, window.id) for window in self.running_windows]
+        changes = [
+            (window.window, moment)
+            for window in self.windows
+            for occurrence in (window.current, *window.upcoming)
+            if occurrence is not None
+            for moment in (occurrence.start, occurrence.end)
+            if moment > self.now
+        ]
+        event_effects = {window.id: window.effects for window in self.windows}
+        found = []
+        for component in self.components:
+            cid = component.component.id
+            for server in component.component.server_list:
+                hits = [
+                    (effects, key)
+                    for event, effects, key in active
+                    if touches(event, cid, server.name)
+                ]
+                found.append(
+                    ServerState(
+                        server,
+                        component,
+                        worst_status(effects[cid] for effects, _ in hits if cid in effects),
+                        tuple(key for _, key in hits),
+                        min(
+                            (
+                                at
+                                for event, at in changes
+                                if cid in event_effects[event.id]
+                                and touches(event, cid, server.name)
+                            ),
+                            default=None,
+                        ),
+                    )
+                )
+        return tuple(found)
+
+    def find_server(self, text: str) -> ServerState | None:
+        """The server named `text` by its name or an alias, as `server_key` reads both."""
+        key = server_key(text)
+        for state in self.servers:
+            names = (state.server.name, *state.server.aliases)
+            if any(server_key(name) == key for name in names):
+                return state
+        return None
 
 
 # --- computing it -------------------------------------------------------------------------

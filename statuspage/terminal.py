@@ -10,6 +10,7 @@ from statuspage.model.times import format_duration
 from statuspage.state import (
     ComponentState,
     IncidentState,
+    ServerState,
     SiteState,
     UpcomingWindow,
     WindowState,
@@ -209,4 +210,38 @@ def _window_json(
         "starts": _iso(current.start) if current else None,
         "ends": _iso(current.end) if current else None,
         "components": window.effects,
+    }
+
+
+def format_server(state: SiteState, server: ServerState, style: Style = plain) -> str:
+    """One server's answer (`status --server`): its status, why, and its next change."""
+    zone = state.site.zone
+    region = state.site.regions.get(server.server.region or "", server.server.region)
+    place = server.component.component.name + (f", {region}" if region else "")
+    colour = COLOURS[server.status]
+    lines = [
+        f"{server.name} ({place}): {style(words(server.status), colour)}",
+        f"at {_when(state.now, zone)}",
+    ]
+    titles = {event.id: event.title for event in state.events}
+    lines += [f"  {titles.get(key, key)} ({key})" for key in server.event_ids]
+    change = server.next_change
+    lines.append(
+        "Next change by the clock: "
+        + (_when(change, zone) if change is not None else "none scheduled")
+    )
+    return "\n".join(lines)
+
+
+def server_json(state: SiteState, server: ServerState) -> dict[str, Any]:
+    """`status --server NAME --json`."""
+    return {
+        "server": server.name,
+        "aliases": list(server.server.aliases),
+        "region": server.server.region,
+        "component": server.component.component.id,
+        "status": server.status,
+        "events": list(server.event_ids),
+        "next_change": server.next_change.isoformat() if server.next_change else None,
+        "now": state.now.isoformat(),
     }

@@ -29,7 +29,7 @@ from statuspage.load.sources import (
     display_path,
     parse_document,
 )
-from statuspage.model.models import Language
+from statuspage.model.models import Language, SiteConfig
 from statuspage.model.times import (
     TimeError,
     format_duration,
@@ -41,6 +41,7 @@ from statuspage.model.times import (
 )
 from statuspage.model.validate import (
     component_hint,
+    server_hint,
     validate_document,
 )
 from statuspage.pipeline import load_state
@@ -265,6 +266,7 @@ class NewEvent:
     message: str | None = None
     description: str | None = None
     ends: str | None = None
+    servers: tuple[str, ...] = ()
 
 
 def slugify(title: str) -> str:
@@ -286,6 +288,7 @@ def new_event(config_path: Path, request: NewEvent, now: datetime) -> Path:
         if component not in site.component_ids:
             hint = component_hint(component, set(site.component_ids))
             raise ScaffoldError(f"unknown component '{component}'{hint}")
+    _check_servers(site, request)
     zone, now = site.zone, loaded.now
     text, day, endless = _event_text(request, now, zone, site.language)
     directory = config_path.resolve().parent / EVENT_DIR
@@ -304,17 +307,42 @@ def new_event(config_path: Path, request: NewEvent, now: datetime) -> Path:
     raise ScaffoldError(f"too many events named {base}")
 
 
+def _check_servers(site: SiteConfig, request: NewEvent) -> None:
+    """--server names a server of one of the event's --component (issue 16)."""
+    owners = {
+        server.name: component.id
+        for component in site.components
+        for server in component.server_list
+    }
+    for name in request.servers:
+        owner = owners.get(name)
+        if owner is None:
+            raise ScaffoldError(f"unknown server '{name}'{server_hint(name, owners)}")
+        if owner not in request.components:
+            raise ScaffoldError(
+                f"'{name}' is a server of '{owner}': add --component {owner}, or leave it out"
+            )
+
+
 def _event_text(
     request: NewEvent, now: datetime, zone: tzinfo, language: str
 ) -> tuple[str, date, bool]:
     """The new file's text, the day it is named by, and whether it repeats without end."""
     at = _minute(now, zone)
-    values = {"title": _quoted(request.title), "at": at, "components": _flow(request.components)}
+    values = {
+        "title": _quoted(request.title),
+        "at": at,
+        "components": _flow(request.components),
+        "servers": f"servers: {_flow(request.servers)}  # only these servers of its components\n"
+        if request.servers
+        else "",
+    }
     if request.kind == "incident":
         values |= {
             "impact": request.impact or "minor",
             "message": _text(request.message, "--message", "incident", language, "      "),
-            "description": _description(request.description, language, optional=True),
+            "description": values["servers"]
+            + _description(request.description, language, optional=True),
         }
         return _fill(_NEW["incident"], values), now.astimezone(zone).date(), False
     if request.starts is None:
@@ -471,7 +499,7 @@ components: {{ components }}  # or map each id to a status: {id: partial_outage}
 type: {{ kind }}
 title: {{ title }}
 components: {{ components }}  # a list: under_maintenance (maintenance) or unchanged (backup)
-starts: {{ starts }}
+{{ servers }}starts: {{ starts }}
 {{ length }}
 {{ repeat }}{{ description }}updates:  # scheduled | in_progress | verifying | completed | cancelled
   - at: {{ at }}

@@ -336,6 +336,24 @@ class Contact(_Model):
     url: Url | None = Field(default=None, description="Support web page")
 
 
+#: A server's name or alias as customers know it: a host name, an IP address, a short name.
+ServerName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9.:_-]*$", max_length=253),
+    Field(description="A host name, IP address or short name: letters, digits, . : _ -"),
+]
+
+
+class Server(_Model):
+    """One server of a component, as its customers know it (issue 16)."""
+
+    name: ServerName = Field(description="Unique over the site; also the server page's URL")
+    aliases: list[ServerName] = Field(
+        default_factory=list, description="Other names that find it: host names, IP addresses"
+    )
+    region: Identifier | None = Field(default=None, description="An id of `regions`")
+
+
 class Component(_Model):
     """A service customers care about, shown with its status and uptime."""
 
@@ -343,6 +361,17 @@ class Component(_Model):
     name: Text = Field(description="Name shown to customers")
     group: Text | None = Field(default=None, description="Components of a group are shown together")
     description: Markdown | None = None
+    servers: list[ServerName | Server] = Field(
+        default_factory=list,
+        description="The servers of this component: names, or mappings with aliases and a region",
+    )
+
+    @cached_property
+    def server_list(self) -> tuple[Server, ...]:
+        """Every server of the component as a mapping (a plain name has no alias)."""
+        return tuple(
+            Server(name=server) if isinstance(server, str) else server for server in self.servers
+        )
 
 
 EventType = Literal["incident", "maintenance", "backup"]
@@ -416,8 +445,10 @@ class SiteConfig(_Model):
         description="Pages read this long after their build say they may be out of date",
         json_schema_extra={"default": "2h"},
     )
+    regions: dict[Identifier, Text] = Field(
+        default_factory=dict, description="Region id to the name customers read (issue 16)"
+    )
     components: list[Component] = Field(min_length=1, description="Components, in display order")
-
     notify: NotifyConfig | None = Field(
         default=None, description="Notifications sent by `statuspage notify`"
     )
@@ -461,6 +492,10 @@ class WindowUpdate(_Update):
 class _Event(_Model):
     title: Text = Field(description="What happened or will happen, in a few words")
     components: ComponentRefs
+    servers: list[ServerName] | None = Field(
+        default=None,
+        description="Only these servers of its components are affected (default: all of them)",
+    )
     description: Markdown | None = None
 
     _id: str = PrivateAttr(default="")
@@ -504,7 +539,6 @@ class Window(_Event):
         default=None, description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=SU"
     )
     updates: list[WindowUpdate] = Field(default_factory=list, description="Oldest first")
-
     remind: list[Duration] | None = Field(
         default=None, description="Reminders before its start; default: notify.remind"
     )

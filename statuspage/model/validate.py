@@ -12,7 +12,7 @@ import difflib
 import os
 import re
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
@@ -86,6 +86,7 @@ def validate_sources(sources: Sources, memo: Memo | None = None) -> Validated:
             documents[event.id] = document
     if site is not None:
         problems.extend(_budget_problems(site, events, documents))
+        problems.extend(_event_server_problems(site, events, documents))
     return Validated(site, tuple(events), documents, tuple(sorted(problems)))
 
 
@@ -140,7 +141,80 @@ def _validate_site(document: Document, problems: list[Problem]) -> SiteConfig | 
     site = _validate_model(document, SiteConfig, {}, problems)
     problems.extend(_site_problems(document))
     problems.extend(_notify_problems(document))
+    if site is not None:
+        problems.extend(_server_problems(document, site))
     return site
+
+
+def _server_problems(document: Document, site: SiteConfig) -> Iterator[Problem]:
+    """Each server name and alias once over the site, in one component; known regions."""
+    first: dict[str, tuple[str, int]] = {}  # name or alias: its component, its line
+    for index, component in enumerate(site.components):
+        for number, server in enumerate(component.server_list):
+            plain = isinstance(component.servers[number], str)
+            at: Loc = ("components", index, "servers", number)
+            names = [(server.name, at if plain else (*at, "name"))]
+            names += [(alias, (*at, "aliases", k)) for k, alias in enumerate(server.aliases)]
+            for name, loc in names:
+                key = name.lower().rstrip(".")
+                if key in first:
+                    owner, line = first[key]
+                    where = "" if owner == component.id else f" of component '{owner}'"
+                    yield document.problem(
+                        loc,
+                        f"{_field(loc)}: '{name}' is already a server name or alias{where} "
+                        f"(line {line}); a server belongs to one component",
+                    )
+                else:
+                    first[key] = (component.id, document.marks.at(loc)[0])
+            if server.region is not None and server.region not in site.regions:
+                loc = (*at, "region")
+                hint = (
+                    _hint(server.region, sorted(site.regions))
+                    if site.regions
+                    else (" (regions are declared under `regions:` in statuspage.yaml)")
+                )
+                yield document.problem(
+                    loc, f"{_field(loc)}: unknown region '{server.region}'{hint}"
+                )
+
+
+def _event_server_problems(
+    site: SiteConfig, events: list[Event], documents: dict[str, Document]
+) -> Iterator[Problem]:
+    """An event's `servers` are servers of its own components."""
+    owners = {
+        server.name: component.id
+        for component in site.components
+        for server in component.server_list
+    }
+    for event in events:
+        if not event.servers:
+            continue
+        document = documents[event.id]
+        mine = set(event.components)
+        for index, name in enumerate(event.servers):
+            loc: Loc = ("servers", index)
+            owner = owners.get(name)
+            if owner is None:
+                yield document.problem(
+                    loc, f"{_field(loc)}: unknown server '{name}'{server_hint(name, owners)}"
+                )
+            elif owner not in mine:
+                yield document.problem(
+                    loc,
+                    f"{_field(loc)}: '{name}' is a server of '{owner}', which is not among "
+                    "this event's components",
+                )
+
+
+def server_hint(name: str, names: Iterable[str]) -> str:
+    """' (did you mean 'web03'?)' for a server name that no component lists."""
+    choices = sorted(names)
+    if not choices:
+        return " (servers are listed under a component's `servers:` in statuspage.yaml)"
+    close = _closest(name, choices)
+    return f" (did you mean '{close}'?)" if close else ""
 
 
 def validate_document(document: Document, site: SiteConfig) -> Event:

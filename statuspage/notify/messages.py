@@ -81,11 +81,10 @@ class Writer:
         formatter = Formatter(language, self.state.site.zone)
         duration = _duration(notice, formatter, self.state.now)
         values = {"title": notice.event.title, "duration": duration}
-        update = notice.update
         context = {
             "headline": gettext(HEADLINES[notice.kind]) % values,
             "lead": gettext(LEADS[notice.kind]) % values,
-            "message": update.message if update is not None else _extra(notice),
+            "message": _message(notice),
             "facts": self.facts(notice, gettext, formatter),
             "more": gettext(MORE),
             "url": self.url(notice.event.id),
@@ -160,13 +159,16 @@ def _duration(notice: Notice, formatter: Formatter, now: datetime) -> str:
     return formatter.duration(left)
 
 
-def _extra(notice: Notice) -> str:
+def _message(notice: Notice) -> str:
+    """The Markdown under the lead: the update's; the postmortem; for an announcement, its
+    first update's and the window's description."""
     event = notice.event
     if notice.kind == "postmortem" and isinstance(event, Incident):
         return event.postmortem or ""
+    texts = [notice.update.message] if notice.update is not None else []
     if notice.kind in ("announced", "rescheduled") and isinstance(event, Window):
-        return event.description or ""
-    return ""
+        texts.append(event.description or "")
+    return "\n\n".join(text for text in texts if text)
 
 
 def _meta(now: datetime) -> dict[str, Any]:

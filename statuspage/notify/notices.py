@@ -138,10 +138,12 @@ def window_notices(
     key = schedule_key(window)
     # Its times changed since it was first seen: "rescheduled" takes the announcement's place.
     moved = len(seen) > 1 and seen[-1] == key
+    intro = _intro(window)
     if window.repeat is not None and not moved:
-        yield Notice(f"{window.id}/announced/{window.repeat}", window, "announced", None)
+        notice_id = f"{window.id}/announced/{window.repeat}"
+        yield Notice(notice_id, window, "announced", None, intro)
     for occurrence in state.occurrences:
-        yield from _occurrence_notices(window, occurrence, remind, announce=not moved)
+        yield from _occurrence_notices(window, occurrence, remind, intro, announce=not moved)
     if moved and state.status in ("scheduled", "in_progress"):
         end = window.starts + window.length
         yield Notice(
@@ -149,27 +151,41 @@ def window_notices(
         )
 
 
+def _intro(window: Window) -> WindowUpdate | None:
+    """The `scheduled` update that opens a window's timeline (`statuspage new` writes one):
+    its message is the announcement's, not an update of its own."""
+    first = window.updates[0] if window.updates else None
+    return first if first is not None and first.status == "scheduled" else None
+
+
 def _occurrence_notices(
-    window: Window, occurrence: Occurrence, remind: Sequence[timedelta], *, announce: bool
+    window: Window,
+    occurrence: Occurrence,
+    remind: Sequence[timedelta],
+    intro: WindowUpdate | None,
+    *,
+    announce: bool,
 ) -> Iterator[Notice]:
     group = f"{window.id}@{stamp(occurrence.start)}"
     start, end = occurrence.start, occurrence.end
     if window.repeat is None and announce:
         notice_id = f"{window.id}/announced/{stamp(start)}"
-        yield Notice(notice_id, window, "announced", None, None, start, end, group=group)
+        yield Notice(notice_id, window, "announced", None, intro, start, end, group=group)
     for offset in remind:
         due = start - offset
         if occurrence.status_at(due) != "scheduled":
             continue  # cancelled (or begun early) by then: nothing to remind of
         notice_id = f"{window.id}/reminder/{format_duration(offset)}/{stamp(start)}"
         yield Notice(notice_id, window, "reminder", due, None, start, end, offset, group)
-    yield from _transitions(window, occurrence, group)
+    yield from _transitions(window, occurrence, group, intro)
 
 
-def _transitions(window: Window, occurrence: Occurrence, group: str) -> Iterator[Notice]:
+def _transitions(
+    window: Window, occurrence: Occurrence, group: str, intro: WindowUpdate | None
+) -> Iterator[Notice]:
     """A notice per change of the occurrence's status, with the update that made it, and
-    one per update that changed nothing."""
-    told: set[int] = set()
+    one per update that changed nothing (but the announcement's)."""
+    told: set[int] = {id(intro)} if intro is not None else set()
     for segment in occurrence.segments[1:]:
         kind = _TRANSITION.get(segment.status)
         if kind is None or segment.start is None:

@@ -245,3 +245,22 @@ def test_a_channel_added_later_starts_from_the_present(hooks: Hooks) -> None:
     hooks.project.write_event("2026-12-02-dns", MAINTENANCE.replace("2026-12-01", "2026-12-02"))
     hooks.run("2026-11-21T10:00")
     assert hooks.titles("/backups") == ["announced PHP 8.4 upgrade"]
+
+
+def test_the_scheduled_update_that_new_writes_is_the_announcement(hooks: Hooks) -> None:
+    hooks.run("2026-11-25T12:00")
+    hooks.project.write_event(
+        "2026-12-01-php",
+        MAINTENANCE
+        + """\
+updates:
+  - at: 2026-11-25T12:30
+    status: scheduled
+    message: We upgrade PHP on all shared servers.
+""",
+    )
+    preview = hooks.run("2026-11-25T13:00", "--dry-run")
+    assert "We upgrade PHP on all shared servers." in preview
+    assert "Sites may answer with errors" in preview
+    hooks.run("2026-11-25T13:00")
+    assert hooks.titles("/all") == ["announced PHP 8.4 upgrade"]

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -24,7 +23,7 @@ from statuspage.check import check, last_build
 from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
 from statuspage.load.sources import display_path
 from statuspage.model.schema import SCHEMAS
-from statuspage.model.times import TimeError, parse_duration, parse_iso
+from statuspage.model.times import TimeError, parse_duration, parse_iso, site_zone
 from statuspage.model.validate import server_hint
 from statuspage.pipeline import load_state
 from statuspage.state import SiteState
@@ -198,12 +197,10 @@ def init_command(
 
         statuspage init status && cd status && statuspage serve
     """
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise click.BadParameter(
-            f"unknown time zone {timezone!r}", param_hint="--timezone"
-        ) from None
+    try:  # the names statuspage.yaml accepts: IANA's, never the machine's own `localtime`
+        zone = site_zone(timezone)
+    except TimeError as error:
+        raise click.BadParameter(str(error), param_hint="--timezone") from None
     for path in init_repository(directory, _clock(now), zone, requirement, language):
         click.echo(f"created {display_path(path)}")
 

@@ -779,3 +779,24 @@ def test_a_fresh_clone_checks_and_builds_without_a_warning(tmp_path: Path) -> No
     assert lines[0] == "OK: no problems."
     assert len(lines) == 2 and re.fullmatch(r"Built \d+ files into site\.", lines[1]), lines
     assert "warning" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("zone", "said"),
+    [
+        ("localtime", "depends on the machine that builds the site"),
+        ("europe/helsinki", "did you mean 'Europe/Helsinki'?"),
+        ("posix/Europe/Helsinki", "time zone"),
+    ],
+)
+def test_init_takes_only_the_zones_statuspage_yaml_takes(
+    tmp_path: Path, zone: str, said: str
+) -> None:
+    """init --timezone accepts what check accepts: an IANA name, never the machine's own."""
+    target = tmp_path / "status"
+    result = CliRunner().invoke(
+        cli, ["init", str(target), "--timezone", zone, "--now", "2026-11-23T10:00"]
+    )
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+    assert not target.exists()

@@ -30,6 +30,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 from babel.units import format_unit
+from markupsafe import Markup
 
 from statuspage.model.times import parse_rule_parts
 
@@ -72,6 +73,48 @@ LABELS: dict[str, str] = {
     "Major Service Outage": N_("Major Service Outage"),
     "Service Under Maintenance": N_("Service Under Maintenance"),
 }
+
+#: The heading of the components an event affects (feeds, calendars, notices).
+AFFECTED = N_("Affected components")
+
+
+class Labels:
+    """The words of one language for statuses, impacts, kinds and indicators (LABELS),
+    each translated once: the one set of them that every output of the language shares
+    (`Labels.of`). A key LABELS lacks is its own message."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.gettext = translations(language).gettext
+        self._texts: dict[str, str] = {}
+        self._html: dict[str, Markup] = {}
+
+    @staticmethod
+    @functools.cache
+    def of(language: str) -> Labels:
+        """The Labels of `language`, made once."""
+        return Labels(language)
+
+    @staticmethod
+    def message(key: str) -> str:
+        """The message (untranslated) of `key`: what the templates' `label` filter gives."""
+        return LABELS.get(key, key)
+
+    def text(self, key: str) -> str:
+        """The translated words for `key`, as plain text."""
+        found = self._texts.get(key)
+        if found is None:
+            found = self._texts[key] = self.gettext(self.message(key))
+        return found
+
+    def html(self, key: str) -> Markup:
+        """The translated words for `key` as `_(key|label)` gives them in an autoescaped
+        template (a translation is trusted markup)."""
+        found = self._html.get(key)
+        if found is None:
+            found = self._html[key] = Markup(self.gettext(self.message(key))) % {}
+        return found
+
 
 _FREQUENCIES = {
     "HOURLY": N_("Every hour"),

@@ -14,9 +14,8 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, Timezone, vRecur, vText
 
-from statuspage.i18n import LABELS, translations
 from statuspage.model.times import parse_rule_parts, wall_to_utc
-from statuspage.outputs.feeds import AFFECTED
+from statuspage.outputs.summary import EventSummary
 from statuspage.outputs.urls import CALENDAR, Urls, component_calendar
 from statuspage.state import SiteState, WindowState
 
@@ -43,7 +42,8 @@ def render_calendars(state: SiteState, language: str) -> dict[str, bytes]:
     site = state.site
     urls = Urls.of(site, language)
     windows = sorted(state.windows, key=lambda w: w.window.id)
-    written = {window.window.id: _write(state, urls, window) for window in windows}
+    summary = EventSummary(state, language)
+    written = {window.window.id: _write(state, urls, summary, window) for window in windows}
     zones: dict[str, bytes | None] = {}
     every = [written[w.window.id] for w in windows]
     outputs = {urls.path(CALENDAR): _calendar(state, every, site.title, zones)}
@@ -61,9 +61,9 @@ def render_calendars(state: SiteState, language: str) -> dict[str, bytes]:
     return outputs
 
 
-def _write(state: SiteState, urls: Urls, window: WindowState) -> _Written:
+def _write(state: SiteState, urls: Urls, summary: EventSummary, window: WindowState) -> _Written:
     holder = Calendar()
-    for event in _events(state, urls, window):
+    for event in _events(state, urls, summary, window):
         holder.add_component(event)
     ical = b"".join(bytes(event.to_ical()) for event in holder.subcomponents)
     return _Written(ical, frozenset(holder.get_used_tzids()))
@@ -113,21 +113,22 @@ def _calendar(
     )
 
 
-def _events(state: SiteState, urls: Urls, window: WindowState) -> list[Event]:
+def _events(
+    state: SiteState, urls: Urls, summary: EventSummary, window: WindowState
+) -> list[Event]:
     site = state.site
     source = window.window
-    gettext = translations(urls.language).gettext
     host = urlsplit(site.base_url).netloc
     uid = f"{source.id}@{host}"
     url = urls.event_url(source.id)
-    summary = f"{gettext(LABELS[source.type])}: {source.title}"
-    names = {c.component.id: c.component.name for c in state.components}
-    affected = ", ".join(names[c] for c in source.components if c in names)
+    headline = summary.headline(source.type, source.title)
+    kind = summary.labels.text(source.type)
+    affected = summary.affected_line(source.components)
     description = "\n\n".join(
         part
         for part in (
             source.description or "",
-            f"{gettext(AFFECTED)}: {affected}" if affected else "",
+            ": ".join(affected) if affected else "",
             url,
         )
         if part
@@ -139,10 +140,10 @@ def _events(state: SiteState, urls: Urls, window: WindowState) -> list[Event]:
         event.add("uid", uid)
         event.add("dtstamp", state.now)
         event.add("sequence", sequence)
-        event.add("summary", summary)
+        event.add("summary", headline)
         event.add("description", description)
         event.add("url", url)
-        event.add("categories", [gettext(LABELS[source.type])])
+        event.add("categories", [kind])
         event.add("status", status)
         event.add("transp", "TRANSPARENT")
         event.add("dtstart", start)

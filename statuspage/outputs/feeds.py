@@ -17,16 +17,16 @@ from functools import cached_property
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
-from statuspage.i18n import LABELS, N_, Formatter, translations
+from statuspage.i18n import N_, Formatter, translations
 from statuspage.model.markdown import render_markdown
 from statuspage.model.models import Incident, IncidentUpdate, Window, WindowUpdate
+from statuspage.outputs.summary import EventSummary
 from statuspage.outputs.urls import FEEDS, HISTORY_FEEDS, HOME, Urls, component_feed
 from statuspage.state import IncidentState, SiteState, WindowState, repeat_numbers
 
 #: How many entries a feed keeps (SPEC "The site": the latest 50).
 FEED_LENGTH = 50
 
-AFFECTED = N_("Affected components")
 _STATUS = N_("Status")
 _SCHEDULE = N_("When")
 
@@ -59,24 +59,18 @@ class _Writer:
         self.urls = Urls.of(state.site, language)
         self._ = translations(language).gettext
         self.formatter = Formatter(language, state.site.zone)
-        self.names = {c.component.id: c.component.name for c in state.components}
-        self._labels: dict[str, str] = {}
+        self.summary = EventSummary(state, language)
+        self.label = self.summary.labels.text
 
     def page(self, event_id: str) -> str:
         return self.urls.event_url(event_id)
 
-    def label(self, key: str) -> str:
-        text = self._labels.get(key)
-        if text is None:
-            text = self._labels[key] = self._(LABELS.get(key, key))
-        return text
-
     def facts(self, status: str, components: Iterable[str], extra: str = "") -> Markup:
-        affected = ", ".join(self.names[c] for c in components if c in self.names)
         line = Markup("<p><strong>{}:</strong> {}</p>")
         html = line.format(self._(_STATUS), self.label(status) + extra)
+        affected = self.summary.affected_line(components)
         if affected:
-            html += line.format(self._(AFFECTED), affected)
+            html += line.format(*affected)
         return html
 
     def link(self, url: str, title: str) -> Markup:
@@ -124,7 +118,7 @@ class _Writer:
 
         return FeedItem(
             id=_entry_id(url, update.at, update.status, repeat),
-            title=f"{self.label(update.status)}: {event.title}",
+            title=self.summary.headline(update.status, event.title),
             url=url,
             published=update.at,
             components=components,
@@ -154,7 +148,7 @@ class _Writer:
 
         return FeedItem(
             id=f"{url}#announced",
-            title=f"{self.label(event.type)}: {event.title}",
+            title=self.summary.headline(event.type, event.title),
             url=url,
             published=published,
             components=tuple(event.components),

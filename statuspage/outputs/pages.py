@@ -53,7 +53,7 @@ from markupsafe import Markup, escape
 
 from statuspage import __version__
 from statuspage.errors import Problem, StatusPageError
-from statuspage.i18n import LABELS, N_, RTL, Formatter, translations
+from statuspage.i18n import N_, RTL, Formatter, Labels, translations
 from statuspage.load.sources import (
     THEME_DIR,
     RefusedSourceError,
@@ -396,7 +396,7 @@ def make_environment(user_templates: Path | None, language: str, zone: Any) -> E
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     env.globals["_"] = _newstyle_gettext(catalog.gettext)
     formatter = Formatter(language, zone)
-    snippets = Snippets(catalog.gettext, formatter)
+    snippets = Snippets(catalog.gettext, formatter, Labels.of(language))
     env.filters.update(
         markdown=render_markdown,
         datetime=formatter.moment,
@@ -408,7 +408,7 @@ def make_environment(user_templates: Path | None, language: str, zone: Any) -> E
         percent=formatter.percent,
         rule=formatter.rule,
         iso=formatter.iso,
-        label=lambda key: LABELS.get(key, key),
+        label=Labels.message,
     )
     env.globals.update(
         text_width=_text_width,
@@ -529,10 +529,10 @@ class Snippets:
     depend only on their argument are kept per environment, that is per language and zone.
     """
 
-    def __init__(self, gettext: Callable[[str], str], formatter: Formatter) -> None:
+    def __init__(self, gettext: Callable[[str], str], formatter: Formatter, labels: Labels) -> None:
         self._gettext = gettext
         self.formatter = formatter
-        self._labels: dict[str, Markup] = {}
+        self.labels = labels
         self._statuses: dict[str, Markup] = {}
         self._whens: dict[tuple[datetime, timedelta | None], Markup] = {}
         self._isolated = formatter.language in RTL
@@ -543,10 +543,7 @@ class Snippets:
 
     def label(self, key: str) -> Markup:
         """`_(key|label)`: the translated words for a status, impact, kind or indicator."""
-        text = self._labels.get(key)
-        if text is None:
-            text = self._labels[key] = self._(LABELS.get(key, key))
-        return text
+        return self.labels.html(key)
 
     def icon(self, kind: str) -> Markup:
         path = next((path for kinds, path in _ICON_PATHS if kind in kinds), _ICON_OTHER)

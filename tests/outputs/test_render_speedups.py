@@ -19,10 +19,8 @@ from jinja2 import Environment
 from statuspage.build import build
 from statuspage.i18n import LABELS, LANGUAGES, Formatter, translations
 from statuspage.model.markdown import _PARSER, _PLAIN, render_markdown
-from statuspage.outputs.calendar import _calendar as write_calendar
-from statuspage.outputs.calendar import _events, render_calendars
-from statuspage.outputs.pages import _entries, make_environment
-from statuspage.outputs.urls import Urls
+from statuspage.outputs.calendar import render_calendars
+from statuspage.outputs.pages import make_environment, plan_site
 from statuspage.state import SiteState, compute_state
 from tests.conftest import EXAMPLE_NOW, REPO_ROOT, Project, copy_example
 
@@ -159,7 +157,7 @@ def test_snippets_write_what_the_macros_wrote(tmp_path: Path, language: str) -> 
     for window in state.windows:
         for occurrence in window.occurrences:
             assert str(new.window_times(occurrence)) == str(macros.window_times(occurrence))
-    entries = _entries(state)
+    entries = [page.context["entry"] for page in plan_site(state) if page.template == "event.html"]
     for root in ("", "../../", "<&>"):
         for dated in (True, False):
             assert str(new.event_list(entries, root, dated=dated)) == str(
@@ -285,22 +283,26 @@ def test_markdown_shortcut_matches_the_parser() -> None:
 
 
 def test_calendars_are_what_icalendar_writes_in_one_piece(tmp_path: Path) -> None:
+    """Each calendar, written in pieces, is what icalendar writes for the same calendar
+    whole, its VTIMEZONEs added by Calendar.add_missing_timezones."""
     state = example_state(tmp_path)
     outputs = render_calendars(state, state.site.language)
-
-    def whole(windows: list[Any], name: str) -> bytes:
-        calendar = Calendar.from_ical(write_calendar(state, [], name, {}))
-        for window in sorted(windows, key=lambda w: w.window.id):
-            for event in _events(state, Urls.of(state.site), window):
-                calendar.add_component(event)
-        calendar.add_missing_timezones()
-        return bytes(calendar.to_ical())
-
-    assert outputs["calendar.ics"] == whole(list(state.windows), state.site.title)
-    for component in state.site.components:
-        mine = [w for w in state.windows if component.id in w.window.components]
-        name = f"{state.site.title}: {component.name}"
-        assert outputs[f"components/{component.id}/calendar.ics"] == whole(mine, name)
+    calendars = {path: ical for path, ical in outputs.items() if path.endswith(".ics")}
+    assert len(calendars) == 1 + len(state.site.components)
+    for path, ical in calendars.items():
+        calendar = Calendar.from_ical(ical)
+        events = [part for part in calendar.subcomponents if part.name == "VEVENT"]
+        assert bytes(calendar.to_ical()) == ical, path
+        whole = Calendar.from_ical(ical)
+        whole.subcomponents = [part for part in whole.subcomponents if part.name != "VTIMEZONE"]
+        whole.add_missing_timezones()
+        assert bytes(whole.to_ical()) == ical, path
+        # Each calendar has the windows of its component (the site's: every window).
+        component = path.removeprefix("components/").removesuffix("/calendar.ics")
+        mine = [
+            w for w in state.windows if path == "calendar.ics" or component in w.window.components
+        ]
+        assert {str(event["uid"]).split("@")[0] for event in events} == {w.id for w in mine}
 
 
 def test_a_macros_override_may_replace_one_snippet(project: Project) -> None:

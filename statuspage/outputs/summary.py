@@ -1,0 +1,35 @@
+"""What an event is in a line or two, in one language: its headline ('Maintenance: Webmail
+upgrade') and the components it affects ('Affected components: Webmail, DNS').
+
+Feeds and calendars say it the same way from here, and so may notices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from statuspage.i18n import AFFECTED, Labels
+from statuspage.state import SiteState
+
+
+class EventSummary:
+    """An event's headline and affected components in `language`, for the site of `state`."""
+
+    def __init__(self, state: SiteState, language: str) -> None:
+        self.labels = Labels.of(language)
+        #: The name of each component, by its id.
+        self.names = {c.component.id: c.component.name for c in state.components}
+
+    def headline(self, key: str, title: str) -> str:
+        """'LABEL: TITLE', the label of a status or kind ('Resolved: Slow database')."""
+        return f"{self.labels.text(key)}: {title}"
+
+    def affected(self, component_ids: Iterable[str]) -> str:
+        """The names of the components, as listed, joined ('Webmail, DNS'); ids of no
+        component are left out, and none gives ''."""
+        return ", ".join(self.names[c] for c in component_ids if c in self.names)
+
+    def affected_line(self, component_ids: Iterable[str]) -> tuple[str, str] | None:
+        """('Affected components', 'Webmail, DNS') in the language; None for no component."""
+        names = self.affected(component_ids)
+        return (self.labels.gettext(AFFECTED), names) if names else None

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import FIXED_NOW, REPO_ROOT
+from tests.conftest import FIXED_NOW, REPO_ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn

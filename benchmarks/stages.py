@@ -37,7 +37,7 @@ from statuspage.output import write_site
 from statuspage.outputs.api import render_api
 from statuspage.outputs.calendar import render_calendars
 from statuspage.outputs.feeds import render_feeds
-from statuspage.outputs.pages import make_environment, render_site
+from statuspage.outputs.pages import make_environment, plan_site, render_pages
 from statuspage.serve.incremental import Project
 from statuspage.state import compute_state
 
@@ -60,7 +60,7 @@ def run_stages(root: Path, output: Path) -> None:
         state = stage("state", lambda: compute_state(site, events, resolve_now(NOW, site.zone)))
         stage("ahead", lambda: state.ahead)  # the states the script follows (issue 12)
         env = make_environment(root / "templates", site.language, site.zone)
-        outputs = stage("render", lambda: render_site(state, env))
+        outputs = stage("render", lambda: render_pages(plan_site(state, site.language), env))
         outputs.update(stage("feeds", lambda: render_feeds(state, site.language)))
         outputs.update(stage("calendars", lambda: render_calendars(state, site.language)))
         outputs.update(stage("api", lambda: render_api(state)))

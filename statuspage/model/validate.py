@@ -31,7 +31,6 @@ from statuspage.model.models import (
     EVENT_MODELS,
     ID_PATTERN,
     Event,
-    Incident,
     SiteConfig,
     Window,
     describe_value,
@@ -316,12 +315,6 @@ def _validate_model(
     except ValidationError as error:
         problems.extend(_translate(error, document, model))
         return None
-
-
-def _not_a_mapping(document: Document) -> Problem:
-    return document.problem(
-        (), f"expected a mapping of fields, got {describe_value(document.data)}"
-    )
 
 
 # --- pydantic errors -> positioned problems ---------------------------------------------
@@ -706,8 +699,3 @@ def _window_problems(
         yield document.problem(
             ("ends",), f"ends: {when(window.ends)} is not after starts ({when(window.starts)})"
         )
-
-
-def event_kind(event: Event) -> str:
-    """'incident', 'maintenance' or 'backup'."""
-    return "incident" if isinstance(event, Incident) else event.type

@@ -1,7 +1,8 @@
 """Stage 4a, render: the HTML pages of SPEC's "The site" table, from the state, in memory.
 
 `make_environment()` is the one place where the template search path, filters
-and globals are set up; `render_site()` turns a SiteState into {path: bytes}.
+and globals are set up; `plan_site()` lists the pages of a SiteState and
+`render_pages()` renders them into {path: bytes}.
 Templates get the computed state, never raw YAML (the README lists the context).
 """
 
@@ -758,11 +759,6 @@ def page_context(state: SiteState) -> dict[str, Any]:
 def render_pages(pages: Iterable[Page], env: Environment) -> dict[str, bytes]:
     """Render some pages of a plan: {relative path: bytes}."""
     return {page.path: _render(env, page.template, page.context) for page in pages}
-
-
-def render_site(state: SiteState, env: Environment) -> dict[str, bytes]:
-    """Render every page of the site for `state`: {relative path: bytes}."""
-    return render_pages(plan_site(state, environment_language(env)), env)
 
 
 def compile_templates(pages: Iterable[Page], env: Environment) -> None:

@@ -1,5 +1,9 @@
 """Real receivers for `statuspage notify`: an SMTP server (aiosmtpd) and an HTTP server
-(pytest-httpserver), and a repository whose channels point at them."""
+(pytest-httpserver), and a repository whose channels point at them.
+
+Not a conftest.py: tests elsewhere import the root one as `conftest`, which a second
+conftest module of that name would replace. Test modules import the fixtures from here.
+"""
 
 from __future__ import annotations
 
@@ -76,8 +80,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
+@pytest.fixture(name="mailbox")
+def mailbox_fixture() -> Iterator[Mailbox]:
     box = Mailbox(free_port())
     controller = Controller(
         _Handler(box),
@@ -148,8 +152,8 @@ class Site:
         return [hook["incident"]["notice"]["kind"] for hook in self.hooks]
 
 
-@pytest.fixture
-def site(project: Project, mailbox: Mailbox, httpserver: HTTPServer) -> Site:
+@pytest.fixture(name="site")
+def site_fixture(project: Project, mailbox: Mailbox, httpserver: HTTPServer) -> Site:
     httpserver.expect_request("/hooks/status", method="POST").respond_with_data("ok")
     project.write_config(channels_config(mailbox.port, httpserver.url_for("/hooks/status")))
     return Site(project, mailbox, httpserver, CliRunner())

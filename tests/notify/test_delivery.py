@@ -14,7 +14,16 @@ from werkzeug import Request, Response
 
 from statuspage.notify.ledger import locked
 from tests.conftest import MINIMAL_CONFIG, Project
-from tests.notify.conftest import ENV, HOOK_TOKEN, SECRETS, Site, channels_config, free_port
+from tests.notify.receivers import (  # noqa: F401
+    ENV,
+    HOOK_TOKEN,
+    SECRETS,
+    Site,
+    channels_config,
+    free_port,
+    mailbox_fixture,
+    site_fixture,
+)
 from tests.notify.test_life import MAINTENANCE
 
 ANNOUNCE = "2026-11-25T13:00"

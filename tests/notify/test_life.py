@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 
-from tests.notify.conftest import SECRETS, WEBHOOK_SECRET, Site
+from tests.notify.receivers import SECRETS, WEBHOOK_SECRET, Site, mailbox_fixture, site_fixture  # noqa: F401
 
 MAINTENANCE = """\
 type: maintenance

@@ -44,6 +44,8 @@ class Message:
     subject: str
     body: str
     payload: dict[str, Any] = field(default_factory=dict)
+    #: More webhook bodies, each with the end of its Idempotency-Key: component updates.
+    more: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,15 @@ def _worth_retrying(error: SendError) -> bool:
 
 
 def _post_webhook(channel: Channel, message: Message, key: str) -> None:
-    body = json.dumps(message.payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    """POST the notice, then its component updates (a retry repeats them all, with the
+    same keys, so a receiver that keeps the keys sees each once)."""
+    _post_json(channel, message.payload, key)
+    for suffix, payload in message.more:
+        _post_json(channel, payload, f"{key}/{suffix}")
+
+
+def _post_json(channel: Channel, payload: dict[str, Any], key: str) -> None:
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
     headers = {
         "Content-Type": "application/json",
         "User-Agent": f"statuspage/{__version__}",

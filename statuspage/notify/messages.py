@@ -8,7 +8,8 @@ notify/body.md, which a site overrides with templates/notify/ like any other tem
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from statuspage.i18n import LABELS, N_, Formatter, translations
 from statuspage.model.models import Incident, IncidentUpdate, Window, WindowUpdate
 from statuspage.notify.channels import Message
 from statuspage.notify.notices import Notice
-from statuspage.outputs.api import make_id, timestamp
+from statuspage.outputs.api import Timeline, make_id, timestamp
 from statuspage.state import SiteState
 
 HEADLINES: dict[str, str] = {
@@ -94,6 +95,7 @@ class Writer:
             self.render("notify/subject.txt", language, context).strip(),
             self.render("notify/body.md", language, context).strip() + "\n",
             self.payload(notice),
+            tuple(self.component_updates(notice)),
         )
 
     def test_message(self, language: str) -> Message:
@@ -138,6 +140,44 @@ class Writer:
             "status_description": self.state.description,
         }
 
+    @functools.cached_property
+    def timeline(self) -> Timeline:
+        return Timeline(self.state)
+
+    def component_updates(self, notice: Notice) -> Iterator[tuple[str, dict[str, Any]]]:
+        """A `component_update` body per component whose status the notice's moment
+        changes, as Statuspage sends to component subscribers."""
+        moment = notice.due
+        if moment is None or notice.kind not in _CHANGES:
+            return
+        before = moment - timedelta(microseconds=1)
+        for component_id in notice.event.components:
+            old = self.timeline.status_at(component_id, before)
+            new = self.timeline.status_at(component_id, moment)
+            if old == new or component_id not in self.names:
+                continue
+            identifier = make_id("component", component_id)
+            yield (
+                f"component/{component_id}",
+                {
+                    "meta": _meta(self.state.now),
+                    "page": self.page(),
+                    "component_update": {
+                        "id": make_id("component-update", component_id, timestamp(moment)),
+                        "component_id": identifier,
+                        "created_at": timestamp(moment),
+                        "old_status": old,
+                        "new_status": new,
+                    },
+                    "component": {
+                        "id": identifier,
+                        "name": self.names[component_id],
+                        "status": new,
+                        "created_at": timestamp(moment),
+                    },
+                },
+            )
+
     def payload(self, notice: Notice) -> dict[str, Any]:
         """meta, page and incident (with incident_updates), as Statuspage's webhooks send."""
         return {"meta": _meta(self.state.now), "page": self.page(), "incident": _incident(notice)}
@@ -174,6 +214,9 @@ def _message(notice: Notice) -> str:
 def _meta(now: datetime) -> dict[str, Any]:
     return {"unsubscribe": None, "documentation": None, "generated_at": timestamp(now)}
 
+
+#: The notices whose moment can change a component's status.
+_CHANGES = frozenset({"opened", "updated", "resolved", "started", "completed", "cancelled"})
 
 _WINDOW_STATUS = {
     "announced": "scheduled",

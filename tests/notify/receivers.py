@@ -144,8 +144,13 @@ class Site:
         return result
 
     @property
-    def hooks(self) -> list[dict[str, Any]]:
+    def posts(self) -> list[dict[str, Any]]:
         return [json.loads(request.get_data()) for request, _ in self.server.log]
+
+    @property
+    def hooks(self) -> list[dict[str, Any]]:
+        """The incident bodies (not the component updates)."""
+        return [post for post in self.posts if "incident" in post]
 
     @property
     def hook_kinds(self) -> list[str]:

@@ -32,8 +32,9 @@ class Hooks:
         assert result.exit_code == 0, result.output
         return result.output
 
-    def got(self, path: str) -> list[dict[str, Any]]:
-        return [json.loads(r.get_data()) for r, _ in self.server.log if r.path == path]
+    def got(self, path: str, kind: str = "incident") -> list[dict[str, Any]]:
+        posts = [json.loads(r.get_data()) for r, _ in self.server.log if r.path == path]
+        return [post for post in posts if kind in post]
 
     def titles(self, path: str) -> list[str]:
         return [
@@ -264,3 +265,26 @@ updates:
     assert "Sites may answer with errors" in preview
     hooks.run("2026-11-25T13:00")
     assert hooks.titles("/all") == ["announced PHP 8.4 upgrade"]
+
+
+def test_webhooks_also_get_component_updates(hooks: Hooks) -> None:
+    hooks.run("2026-11-25T12:00")
+    hooks.project.write_event("2026-12-01-php", MAINTENANCE)
+    for moment in ["2026-11-25T13:00", "2026-12-01T02:05", "2026-12-01T04:05"]:
+        hooks.run(moment)
+    updates = hooks.got("/all", "component_update")
+    assert [
+        (
+            u["component"]["name"],
+            u["component_update"]["old_status"],
+            u["component_update"]["new_status"],
+        )
+        for u in updates
+    ] == [
+        ("Shared web hosting", "operational", "under_maintenance"),
+        ("Shared web hosting", "under_maintenance", "operational"),
+    ]
+    assert updates[0]["component_update"]["created_at"] == "2026-12-01T00:00:00.000Z"
+    keys = [r.headers["Idempotency-Key"] for r, _ in hooks.server.log if r.path == "/all"]
+    assert keys[2] == keys[1] + "/component/shared-hosting"
+    assert hooks.got("/email", "component_update") == []

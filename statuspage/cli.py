@@ -494,6 +494,7 @@ def notify_command(
     Run it after each deploy and on a schedule; the ledger remembers what each channel
     was told. Exits 1 if a channel failed (its notices are retried on the next run).
 
+    \b
         statuspage notify --dry-run
         statuspage notify --test ops-chat
     """

@@ -21,10 +21,17 @@ from statuspage.load.sources import (
 )
 from statuspage.model.validate import Validated
 from statuspage.output import check_output_dir, new_site
+from statuspage.outputs import urls
 from statuspage.outputs.api import API_ROOT, render_api
 from statuspage.outputs.calendar import render_calendars
 from statuspage.outputs.feeds import render_feeds
-from statuspage.outputs.pages import compile_templates, make_environment, plan_site, render_pages
+from statuspage.outputs.pages import (
+    compile_templates,
+    environment_language,
+    make_environment,
+    plan_site,
+    render_pages,
+)
 from statuspage.outputs.parallel import Task, run_tasks
 from statuspage.pipeline import load_state
 from statuspage.state import SiteState
@@ -74,7 +81,6 @@ def render_outputs(
 ) -> Generator[dict[str, bytes], None, None]:
     """Every file of the site, some at a time: the pages, then what subscribers read, in
     the language `environment` renders in (make_environment's)."""
-    from statuspage.outputs.pages import environment_language  # (to join the imports above)
 
     language = environment_language(environment)
     pages = plan_site(state, language)
@@ -103,7 +109,6 @@ def subscriber_families(
     """subscriber_tasks, each with a test of whether a path can be one of its files; with
     `extras`, their files too (for `serve`, which has no tree to check them against).
     The calendars and feeds are in `language` (None: the site's own)."""
-    from statuspage.outputs import urls  # where each family's files are (API_ROOT too)
 
     language = state.site.language if language is None else language
     families: list[tuple[Task, Callable[[str], bool]]] = [

@@ -22,6 +22,7 @@ from statuspage.model.times import format_duration, local_iso
 from statuspage.outputs.pages import (
     Page,
     TemplateProblemError,
+    environment_language,
     make_environment,
     plan_site,
     render_pages,
@@ -71,7 +72,7 @@ def template_problems(loaded: Loaded) -> list[Problem]:
             problems.append(template_problem(error, name))
     failed = {problem.path for problem in problems if problem.is_error}
     sample: dict[str, Page] = {}
-    for page in plan_site(loaded.state):
+    for page in plan_site(loaded.state, environment_language(environment)):
         sample.setdefault(page.template, page)
     for page in sample.values():
         try:

@@ -35,7 +35,6 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 from click.testing import CliRunner
-from tests.conftest import FIXED_NOW, REPO_ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn
@@ -44,6 +43,7 @@ from statuspage.build import build
 from statuspage.check import check
 from statuspage.cli import cli
 from statuspage.errors import Problem
+from tests.conftest import FIXED_NOW, REPO_ROOT
 
 # --- settings ---------------------------------------------------------------------------
 

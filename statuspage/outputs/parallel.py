@@ -50,7 +50,15 @@ def run_tasks(tasks: Sequence[Task], jobs: int) -> Generator[Outputs, None, None
     gc.freeze()  # the workers' collections then leave the inherited objects (and pages) be
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(tasks)), initializer=_quiet_signals) as pool:
+        # The workers are forked with SIGTERM blocked, so that one ended before its
+        # initializer ran never meets the parent's handler (serve's raises); the
+        # initializer sets the default action, then lets a pending SIGTERM in.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        try:
+            pool = context.Pool(min(jobs, len(tasks)), initializer=_quiet_signals)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        with pool:
             yield from pool.imap_unordered(_run, range(len(tasks)))
     finally:
         gc.unfreeze()
@@ -62,6 +70,7 @@ def _quiet_signals() -> None:
     SIGTERM, which must end a worker quietly (not raise as `serve`'s handler does)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def _run(index: int) -> Outputs:

@@ -32,6 +32,7 @@ from statuspage.model.models import (
     Window,
     WindowStatus,
     WindowUpdate,
+    server_key,
 )
 from statuspage.model.times import midnight, rule_series, wall_to_utc
 
@@ -238,15 +239,6 @@ def touches(event: Incident | Window, component_id: str, server: str) -> bool:
     """Whether `event` concerns `server` of `component_id`: it names the component, and
     either names no servers (so it covers them all) or names this one."""
     return component_id in event.components and (not event.servers or server in event.servers)
-
-
-def server_key(text: str) -> str:
-    """A server name as customers type it, for lookup: no case, scheme, path or final dot
-    ("https://Web03.Example./" is web03.example)."""
-    text = text.strip().lower()
-    if "://" in text:
-        text = text.split("://", 1)[1].split("/", 1)[0]
-    return text.rstrip("/").rstrip(".")
 
 
 @dataclass(frozen=True)

@@ -344,6 +344,15 @@ ServerName = Annotated[
 ]
 
 
+def server_key(text: str) -> str:
+    """A server name as customers type it, for lookup: no case, scheme, path or final dot
+    ("https://Web03.Example./" is web03.example)."""
+    text = text.strip().lower()
+    if "://" in text:
+        text = text.split("://", 1)[1].split("/", 1)[0]
+    return text.rstrip("/").rstrip(".")
+
+
 class Server(_Model):
     """One server of a component, as its customers know it (issue 16)."""
 

@@ -36,6 +36,7 @@ from statuspage.model.models import (
     describe_value,
     id_problem,
     read_time,
+    server_key,
 )
 from statuspage.model.times import TimeError, local_iso, series_bound, site_zone
 from statuspage.state import NEXT_OCCURRENCES, UPCOMING
@@ -155,7 +156,7 @@ def _server_problems(document: Document, site: SiteConfig) -> Iterator[Problem]:
             names = [(server.name, at if plain else (*at, "name"))]
             names += [(alias, (*at, "aliases", k)) for k, alias in enumerate(server.aliases)]
             for name, loc in names:
-                key = name.lower().rstrip(".")
+                key = server_key(name)  # as lookups read it: no case, no final dot
                 if key in first:
                     owner, line = first[key]
                     where = "" if owner == component.id else f" of component '{owner}'"

@@ -33,6 +33,7 @@ from statuspage.outputs.pages import (
     render_pages,
 )
 from statuspage.outputs.parallel import Task, run_tasks
+from statuspage.outputs.servers import render_servers
 from statuspage.pipeline import load_state
 from statuspage.state import SiteState
 
@@ -115,6 +116,7 @@ def subscriber_families(
         (partial(render_calendars, state, language), urls.is_calendar),
         (partial(render_feeds, state, language), urls.is_feed),
         (partial(render_api, state), lambda path: path.startswith(API_ROOT)),
+        (partial(render_servers, state, language), urls.is_servers_index),
     ]
     if extras is not None and extras.files:
         files = dict(extras.files)

@@ -235,6 +235,18 @@ class ServerState:
         return self.server.name
 
 
+def rollup(servers: Iterable[ServerState]) -> ComponentStatus:
+    """A region's status from its servers' (issue 16): operational when none is affected,
+    their worst when every one is (all down: major outage), and when only some are, the
+    worst of theirs but at most a partial outage."""
+    statuses = [server.status for server in servers]
+    affected = [status for status in statuses if status != "operational"]
+    worst = worst_status(affected)
+    if not affected or len(affected) == len(statuses):
+        return worst
+    return min(worst, "partial_outage", key=COMPONENT_STATUSES.index)
+
+
 def touches(event: Incident | Window, component_id: str, server: str) -> bool:
     """Whether `event` concerns `server` of `component_id`: it names the component, and
     either names no servers (so it covers them all) or names this one."""
@@ -277,46 +289,57 @@ class SiteState:
     @cached_property
     def servers(self) -> tuple[ServerState, ...]:
         """Every server of every component, in the order statuspage.yaml lists them."""
-        active: list[tuple[Incident | Window, dict[str, ComponentStatus], str]] = [
-            (incident.incident, incident.effects, incident.id) for incident in self.active_incidents
-        ]
-        active += [(window.window, window.effects, window.id) for window in self.running_windows]
-        changes = [
-            (window.window, moment)
-            for window in self.windows
-            for occurrence in (window.current, *window.upcoming)
-            if occurrence is not None
-            for moment in (occurrence.start, occurrence.end)
-            if moment > self.now
-        ]
-        event_effects = {window.id: window.effects for window in self.windows}
+        # The active events and the windows' coming changes, by the component they name:
+        # a server then looks at its own component's few, not at every event.
+        active: dict[str, list[tuple[Incident | Window, ComponentStatus | None, str]]]
+        active = defaultdict(list)
+        for incident in self.active_incidents:
+            for cid in incident.incident.components:
+                active[cid].append((incident.incident, incident.effects.get(cid), incident.id))
+        for window in self.running_windows:
+            for cid in window.window.components:
+                active[cid].append((window.window, window.effects.get(cid), window.id))
+        changes: dict[str, list[tuple[Window, datetime]]] = defaultdict(list)
+        for window in self.windows:
+            moments = [
+                moment
+                for occurrence in (window.current, *window.upcoming)
+                if occurrence is not None
+                for moment in (occurrence.start, occurrence.end)
+                if moment > self.now
+            ]
+            if moments:
+                for cid in window.effects:
+                    changes[cid].append((window.window, min(moments)))
         found = []
         for component in self.components:
             cid = component.component.id
             for server in component.component.server_list:
-                hits = [
-                    (effects, key)
-                    for event, effects, key in active
-                    if touches(event, cid, server.name)
-                ]
+                name = server.name
+                hits = [hit for hit in active.get(cid, ()) if touches(hit[0], cid, name)]
                 found.append(
                     ServerState(
                         server,
                         component,
-                        worst_status(effects[cid] for effects, _ in hits if cid in effects),
-                        tuple(key for _, key in hits),
+                        worst_status(status for _, status, _ in hits if status is not None),
+                        tuple(key for _, _, key in hits),
                         min(
-                            (
-                                at
-                                for event, at in changes
-                                if cid in event_effects[event.id]
-                                and touches(event, cid, server.name)
-                            ),
+                            (at for event, at in changes.get(cid, ()) if touches(event, cid, name)),
                             default=None,
                         ),
                     )
                 )
         return tuple(found)
+
+    @cached_property
+    def regions(self) -> tuple[tuple[str | None, tuple[ServerState, ...]], ...]:
+        """The servers by region: the declared regions in order (those with servers), then
+        the servers of no region (None)."""
+        by_region: dict[str | None, list[ServerState]] = defaultdict(list)
+        for server in self.servers:
+            by_region[server.server.region].append(server)
+        order = [*self.site.regions, None]
+        return tuple((key, tuple(by_region[key])) for key in order if by_region.get(key))
 
     def find_server(self, text: str) -> ServerState | None:
         """The server named `text` by its name or an alias, as `server_key` reads both."""

@@ -8,6 +8,8 @@ RECURRENCE-ID and STATUS:CANCELLED. UIDs come from the event id, so they are sta
 
 from __future__ import annotations
 
+import heapq
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import urlsplit
@@ -16,7 +18,7 @@ from icalendar import Calendar, Event, Timezone, vRecur, vText
 
 from statuspage.model.times import parse_rule_parts, wall_to_utc
 from statuspage.outputs.summary import EventSummary
-from statuspage.outputs.urls import CALENDAR, Urls, component_calendar
+from statuspage.outputs.urls import CALENDAR, Urls, component_calendar, server_calendar
 from statuspage.state import SiteState, WindowState
 
 #: How often subscribed calendar apps should fetch the calendar again.
@@ -58,6 +60,36 @@ def render_calendars(state: SiteState, language: str) -> dict[str, bytes]:
         outputs[urls.path(component_calendar(component.id))] = _calendar(
             state, mine, f"{site.title}: {component.name}", zones
         )
+    outputs.update(_server_calendars(state, urls, windows, written, zones))
+    return outputs
+
+
+def _server_calendars(
+    state: SiteState,
+    urls: Urls,
+    windows: list[WindowState],
+    written: dict[str, _Written],
+    zones: dict[str, bytes | None],
+) -> dict[str, bytes]:
+    """servers/NAME/calendar.ics: the windows of its component that name no servers, or
+    name it (in the order of their ids, as every calendar), gathered in one pass."""
+    wide: dict[str, list[str]] = defaultdict(list)
+    named: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for window in windows:
+        event = window.window
+        for component_id in dict.fromkeys(event.components):
+            if event.servers:
+                for name in dict.fromkeys(event.servers):
+                    named[component_id, name].append(event.id)
+            else:
+                wide[component_id].append(event.id)
+    outputs = {}
+    for server in state.servers:
+        cid, name = server.component.component.id, server.name
+        ids = heapq.merge(wide.get(cid, []), named.get((cid, name), []))
+        mine = [written[window_id] for window_id in ids]
+        title = f"{state.site.title}: {name}"
+        outputs[urls.path(server_calendar(name))] = _calendar(state, mine, title, zones)
     return outputs
 
 

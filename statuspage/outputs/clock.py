@@ -10,7 +10,7 @@ clock has passed. What it shows at T is then what a build at T shows for those p
 
 A part is an element with `data-clock="KEY"`: `banner`, `active`, `windows`, `c:COMPONENT`,
 `a:EVENT` (an event page's body), `e:EVENT` and `d:EVENT` (an event in a list, without and
-with its date).
+with its date), `s:SERVER` (a server's status).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from statuspage.model.times import LAST_YEAR
-from statuspage.state import Ahead, SiteState
+from statuspage.state import Ahead, ServerState, SiteState
 
 #: The parts rendered by a template of their own name (banner.html, active.html, windows.html).
 TEMPLATE_PARTS = ("banner", "active", "windows")
@@ -47,6 +47,7 @@ class ClockParts:
         self._entries_of = entries_of
         self._contexts: dict[int, dict[str, Any]] = {}
         self._entries: dict[int, dict[str, Any]] = {}
+        self._servers: dict[int, dict[str, ServerState]] = {}
         self._parts: dict[tuple[str, str], list[list[str]]] = {}
 
     @property
@@ -103,6 +104,10 @@ class ClockParts:
         if kind == "c":
             macros = env.get_template("macros.html").make_module(context)
             return str(macros.component_status(state.component(name)))  # type: ignore[attr-defined]
+        if kind == "s":
+            server = self._server(state, name)
+            macros = env.get_template("macros.html").make_module(context)
+            return None if server is None else str(macros.server_status(server))  # type: ignore[attr-defined]
         entry = self._entry(state, name)
         if entry is None:
             return None
@@ -116,6 +121,12 @@ class ClockParts:
         if common is None:
             common = self._contexts[id(state)] = self._context_of(state)
         return {**common, "root": root}
+
+    def _server(self, state: SiteState, name: str) -> ServerState | None:
+        servers = self._servers.get(id(state))
+        if servers is None:
+            servers = self._servers[id(state)] = {server.name: server for server in state.servers}
+        return servers.get(name)
 
     def _entry(self, state: SiteState, event_id: str) -> Any:
         entries = self._entries.get(id(state))

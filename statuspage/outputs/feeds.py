@@ -8,11 +8,15 @@ gets this far: the loader refuses it where it was written.
 
 from __future__ import annotations
 
+import heapq
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from itertools import islice
+from operator import attrgetter
 
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup
@@ -21,7 +25,14 @@ from statuspage.i18n import N_, Formatter, translations
 from statuspage.model.markdown import render_markdown
 from statuspage.model.models import Incident, IncidentUpdate, Window, WindowUpdate
 from statuspage.outputs.summary import EventSummary
-from statuspage.outputs.urls import FEEDS, HISTORY_FEEDS, HOME, Urls, component_feed
+from statuspage.outputs.urls import (
+    FEEDS,
+    HISTORY_FEEDS,
+    HOME,
+    Urls,
+    component_feed,
+    server_feed,
+)
 from statuspage.state import IncidentState, SiteState, WindowState, repeat_numbers
 
 #: How many entries a feed keeps (SPEC "The site": the latest 50).
@@ -45,6 +56,8 @@ class FeedItem:
     published: datetime
     components: tuple[str, ...]
     write_html: Callable[[], str] = field(repr=False, compare=False)
+    #: The servers its event names (none: every server of its components).
+    servers: tuple[str, ...] = ()
 
     @cached_property
     def html(self) -> str:
@@ -123,6 +136,7 @@ class _Writer:
             published=update.at,
             components=components,
             write_html=write_html,
+            servers=tuple(event.servers or ()),
         )
 
     def _announcement(self, window: WindowState, url: str, message: str | None) -> FeedItem:
@@ -153,6 +167,7 @@ class _Writer:
             published=published,
             components=tuple(event.components),
             write_html=write_html,
+            servers=tuple(event.servers or ()),
         )
 
 
@@ -200,6 +215,36 @@ def render_feeds(state: SiteState, language: str) -> dict[str, bytes]:
         mine = latest_of[component.id]
         feed = path(component_feed(component.id))
         outputs[feed] = _atom(state, urls, mine, feed, f"{site.title}: {component.name}")
+    outputs.update(_server_feeds(state, urls, items))
+    return outputs
+
+
+def _server_feeds(state: SiteState, urls: Urls, items: list[FeedItem]) -> dict[str, bytes]:
+    """servers/NAME/feed.atom: the latest items of the events that touch each server (an
+    event naming no servers touches all of its components'), gathered in one pass."""
+    if not state.servers:
+        return {}
+    wide: dict[str, list[FeedItem]] = defaultdict(list)
+    named: dict[tuple[str, str], list[FeedItem]] = defaultdict(list)
+    for item in items:
+        for component_id in dict.fromkeys(item.components):
+            if not item.servers:
+                if len(wide[component_id]) < FEED_LENGTH:
+                    wide[component_id].append(item)
+            else:
+                for name in dict.fromkeys(item.servers):
+                    if len(named[component_id, name]) < FEED_LENGTH:
+                        named[component_id, name].append(item)
+    newest = attrgetter("published", "id")
+    outputs = {}
+    for server in state.servers:
+        cid, name = server.component.component.id, server.name
+        merged = heapq.merge(
+            wide.get(cid, []), named.get((cid, name), []), key=newest, reverse=True
+        )
+        mine = list(islice(merged, FEED_LENGTH))
+        feed = urls.path(server_feed(name))
+        outputs[feed] = _atom(state, urls, mine, feed, f"{state.site.title}: {name}")
     return outputs
 
 

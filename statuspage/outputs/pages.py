@@ -8,12 +8,13 @@ Templates get the computed state, never raw YAML (the README lists the context).
 
 from __future__ import annotations
 
+import heapq
 import io
 import os
 import re
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 from pathlib import Path, PurePath
@@ -63,23 +64,37 @@ from statuspage.load.sources import (
     why_unreadable,
 )
 from statuspage.model.markdown import render_markdown
+from statuspage.model.models import Incident, Window
 from statuspage.model.times import midnight
 from statuspage.outputs.clock import TEMPLATE_PARTS, ClockParts
 from statuspage.outputs.urls import (
     BADGE,
+    EMBED,
     HOME,
     NOT_FOUND,
     ROBOTS,
     SITEMAP,
     Urls,
     component_page,
+    embed_server_page,
     event_page,
     file_of,
     history_page,
     page_of,
     root_of,
+    server_badge,
+    server_page,
+    servers_page,
 )
-from statuspage.state import IncidentState, SiteState, WindowState
+from statuspage.state import (
+    IncidentState,
+    ServerState,
+    SiteState,
+    UpcomingWindow,
+    WindowState,
+    rollup,
+    touches,
+)
 
 #: Days of history on the home page (SPEC "The site": the last 7 days).
 RECENT_DAYS = 7
@@ -93,6 +108,16 @@ BADGE_COLOURS = {
     "major": "#c4361c",
     "critical": "#a11b5a",
     "maintenance": "#0b63c5",
+}
+
+
+#: A server badge's colour: the indicator its status would give the page.
+SERVER_INDICATORS = {
+    "operational": "none",
+    "under_maintenance": "maintenance",
+    "degraded_performance": "minor",
+    "partial_outage": "major",
+    "major_outage": "critical",
 }
 
 
@@ -122,12 +147,13 @@ class EventEntry:
     every build (a frozen dataclass took three times as long to make).
     """
 
-    __slots__ = ("end", "id", "kind", "start", "state", "title")
+    __slots__ = ("end", "event", "id", "kind", "start", "state", "title")
 
     def __init__(self, state: EventState, kind: str, start: datetime, end: datetime | None):
         self.state, self.kind, self.start, self.end = state, kind, start, end
         # The event's id and title, read once: lists show them thousands of times.
         event = state.incident if isinstance(state, IncidentState) else state.window
+        self.event: Incident | Window = event
         self.id: str = state.id
         self.title: str = event.title
 
@@ -414,6 +440,8 @@ def make_environment(user_templates: Path | None, language: str, zone: Any) -> E
     env.globals.update(
         text_width=_text_width,
         badge_colours=BADGE_COLOURS,
+        server_indicators=SERVER_INDICATORS,
+        server_path=server_page,
         language=language,
         direction="rtl" if language in RTL else "ltr",
         generator=f"statuspage {__version__}",
@@ -732,18 +760,131 @@ def plan_site(state: SiteState, language: str | None = None) -> list[Page]:
             component=component,
             entries=involved,
         )
+    _plan_servers(state, entries, page)
+    _plan_embeds(state, page)
     # The 404 page is served at any depth, so its links start from the site's own path.
     page(NOT_FOUND, "404.html", root=urls.site_path)
-    listed = sorted(found for found in map(page_of, pages) if found is not None)
+    # The sitemap lists the pages for people; the embeds are for other sites' frames.
+    listed = sorted(
+        found
+        for found in map(page_of, pages)
+        if found is not None and not found.startswith(urls.path(EMBED))
+    )
     for static in STATIC_FILES:
         pages[urls.path(static)] = Page(urls.path(static), static, common)
-    for name, template, context in (
+    files = [
         (SITEMAP, "sitemap.xml", {**common, "pages": listed}),
         (ROBOTS, "robots.txt", common),
         (BADGE, "badge.svg", common),
-    ):
+    ]
+    files += [
+        (server_badge(server.name), "badge.svg", {**common, "server": server})
+        for server in state.servers
+    ]
+    for name, template, context in files:
         pages[urls.path(name)] = Page(urls.path(name), template, context)
     return list(pages.values())
+
+
+#: How many of its past events a server's page lists (its component's page has them all).
+SERVER_PAST = 20
+#: How far ahead the embed tells of maintenance (issue 16: starting within 24 hours).
+EMBED_AHEAD = timedelta(hours=24)
+
+
+class ServerEvents(NamedTuple):
+    """What a server's page (and its embed) lists: the events touching it now, its coming
+    windows, and its latest past events, of `past_count`."""
+
+    active: list[EventEntry]
+    upcoming: list[UpcomingWindow]
+    past: list[EventEntry]
+    past_count: int
+
+
+def _plan_servers(state: SiteState, entries: list[EventEntry], page: Callable[..., None]) -> None:
+    """/servers/ and each server's page (issue 16)."""
+    if not state.servers:
+        return
+    regions = [(key, servers, rollup(servers)) for key, servers in state.regions]
+    page(
+        file_of(servers_page()),
+        "servers.html",
+        clock=[],
+        regions=regions,
+        region_names=state.site.regions,
+    )
+    for server, events in server_events(state, entries):
+        page(
+            file_of(server_page(server.name)),
+            "server.html",
+            clock=[f"s:{server.name}"] if server.next_change is not None else [],
+            server=server,
+            region=state.site.regions.get(server.server.region or ""),
+            events=events,
+        )
+
+
+def server_events(
+    state: SiteState, entries: list[EventEntry]
+) -> Iterator[tuple[ServerState, ServerEvents]]:
+    """Each server with the events its page lists. An event naming no servers is in every
+    server's of its components (kept once per component), one naming some in theirs."""
+    now = state.now
+    wide: dict[str, list[EventEntry]] = defaultdict(list)
+    named: dict[tuple[str, str], list[EventEntry]] = defaultdict(list)
+    for entry in entries:
+        event = entry.event
+        for cid in dict.fromkeys(event.components):
+            if event.servers:
+                for name in dict.fromkeys(event.servers):
+                    named[cid, name].append(entry)
+            else:
+                wide[cid].append(entry)
+    upcoming = [item for item in state.upcoming if item.status == "scheduled"]
+    newest = attrgetter("start", "id")
+    for server in state.servers:
+        cid, name = server.component.component.id, server.name
+        mine = named.get((cid, name), [])
+        touching = heapq.merge(wide.get(cid, []), mine, key=newest, reverse=True)
+        active: list[EventEntry] = []
+        past: list[EventEntry] = []
+        count = 0
+        for entry in touching:
+            if entry.state.active:
+                active.append(entry)
+            elif entry.start <= now:
+                count += 1
+                if len(past) < SERVER_PAST:
+                    past.append(entry)
+        coming = [item for item in upcoming if touches(item.window.window, cid, name)]
+        yield server, ServerEvents(active, coming, past, count)
+
+
+def _plan_embeds(state: SiteState, page: Callable[..., None]) -> None:
+    """/embed/ and /embed/servers/NAME/: the status for an <iframe> on another site."""
+    soon = [
+        item
+        for item in state.upcoming
+        if item.status == "scheduled" and item.occurrence.start <= state.now + EMBED_AHEAD
+    ]
+    page(
+        file_of(EMBED),
+        "embed.html",
+        incidents=list(state.active_incidents),
+        running=list(state.running_windows),
+        soon=soon,
+    )
+    for server in state.servers:
+        cid, name = server.component.component.id, server.name
+        page(
+            file_of(embed_server_page(server.name)),
+            "embed.html",
+            server=server,
+            incidents=[i for i in state.active_incidents if touches(i.incident, cid, name)],
+            running=[w for w in state.running_windows if touches(w.window, cid, name)],
+            soon=[item for item in soon if touches(item.window.window, cid, name)],
+        )
 
 
 def page_context(state: SiteState) -> dict[str, Any]:

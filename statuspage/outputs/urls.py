@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
-from statuspage.model.models import SiteConfig
+from statuspage.model.models import SiteConfig, server_key
 
 #: Where the API's files go: Statuspage clients force this path at the host root (§4.4).
 API_ROOT = "api/v2/"
@@ -31,6 +31,10 @@ CALENDAR = "calendar.ics"
 #: subscribers of a page that moves here keep working.
 FEEDS = {"atom": "feed.atom", "rss": "feed.rss", "json": "feed.json"}
 HISTORY_FEEDS = {"atom": "history.atom", "rss": "history.rss"}
+#: The compact index of every server (issue 16): what the lookup and embed.js read.
+SERVERS_JSON = "servers.json"
+#: The page made for an <iframe> on other sites (issue 16).
+EMBED = "embed/"
 _FEED_ENDINGS = (".atom", ".rss", FEEDS["json"])
 _CALENDAR_ENDING = ".ics"
 
@@ -60,6 +64,42 @@ def component_calendar(component_id: str) -> str:
     return component_page(component_id) + CALENDAR
 
 
+def servers_page() -> str:
+    """Every server by region: 'servers/'."""
+    return "servers/"
+
+
+def server_slug(name: str) -> str:
+    """A server's part of its URLs: its name as lookups read it ('Web03.' is 'web03'),
+    so that two names check tells apart never share a page."""
+    return server_key(name)
+
+
+def server_page(name: str) -> str:
+    """A server's page: 'servers/NAME/'."""
+    return f"servers/{server_slug(name)}/"
+
+
+def server_feed(name: str) -> str:
+    """A server's Atom feed, beside its page."""
+    return server_page(name) + FEEDS["atom"]
+
+
+def server_calendar(name: str) -> str:
+    """A server's calendar, beside its page."""
+    return server_page(name) + CALENDAR
+
+
+def server_badge(name: str) -> str:
+    """A server's status badge, beside its page."""
+    return server_page(name) + BADGE
+
+
+def embed_server_page(name: str) -> str:
+    """One server's page for an <iframe>: 'embed/servers/NAME/'."""
+    return EMBED + server_page(name)
+
+
 def file_of(page: str) -> str:
     """The file of a page's path: 'incidents/ID/' -> 'incidents/ID/index.html'."""
     return page + INDEX
@@ -83,6 +123,11 @@ def is_calendar(path: str) -> bool:
 def is_feed(path: str) -> bool:
     """Whether `path` can be one of the feeds."""
     return path.endswith(_FEED_ENDINGS)
+
+
+def is_servers_index(path: str) -> bool:
+    """Whether `path` can be servers.json."""
+    return path.endswith(SERVERS_JSON)
 
 
 def is_api(path: str) -> bool:

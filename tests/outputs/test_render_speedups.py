@@ -288,7 +288,7 @@ def test_calendars_are_what_icalendar_writes_in_one_piece(tmp_path: Path) -> Non
     state = example_state(tmp_path)
     outputs = render_calendars(state, state.site.language)
     calendars = {path: ical for path, ical in outputs.items() if path.endswith(".ics")}
-    assert len(calendars) == 1 + len(state.site.components)
+    assert len(calendars) == 1 + len(state.site.components) + len(state.servers)
     for path, ical in calendars.items():
         calendar = Calendar.from_ical(ical)
         events = [part for part in calendar.subcomponents if part.name == "VEVENT"]
@@ -297,10 +297,20 @@ def test_calendars_are_what_icalendar_writes_in_one_piece(tmp_path: Path) -> Non
         whole.subcomponents = [part for part in whole.subcomponents if part.name != "VTIMEZONE"]
         whole.add_missing_timezones()
         assert bytes(whole.to_ical()) == ical, path
-        # Each calendar has the windows of its component (the site's: every window).
-        component = path.removeprefix("components/").removesuffix("/calendar.ics")
+        # Each calendar has the windows of its component (the site's: every window; a
+        # server's: its component's that name no servers or name it).
+        owner = path.removesuffix("/calendar.ics").split("/")[-1]
+        servers = {server.name: server.component.component.id for server in state.servers}
         mine = [
-            w for w in state.windows if path == "calendar.ics" or component in w.window.components
+            w
+            for w in state.windows
+            if path == "calendar.ics"
+            or (path.startswith("components/") and owner in w.window.components)
+            or (
+                path.startswith("servers/")
+                and servers[owner] in w.window.components
+                and (not w.window.servers or owner in w.window.servers)
+            )
         ]
         assert {str(event["uid"]).split("@")[0] for event in events} == {w.id for w in mine}
 

@@ -176,14 +176,17 @@ def test_404_links_from_the_site_root(example: Path) -> None:
 
 
 def test_pages_link_to_feeds_and_need_no_third_party(example: Path) -> None:
-    for path in (example / "site").rglob("*.html"):
+    site = example / "site"
+    for path in site.rglob("*.html"):
         page = soup(path)
         alternates = {link["type"] for link in page.select('link[rel="alternate"]')}
-        assert alternates == {
-            "application/atom+xml",
-            "application/rss+xml",
-            "application/feed+json",
-        }
+        # The embeds are for other sites' frames (issue 16): no feeds of their own.
+        if path.relative_to(site).parts[0] != "embed":
+            assert alternates == {
+                "application/atom+xml",
+                "application/rss+xml",
+                "application/feed+json",
+            }
         for node in page.select("[src], link[href]"):
             url = str(node.get("src") or node.get("href"))
             assert not url.startswith(("http:", "https:", "//")), (path, url)
@@ -289,9 +292,9 @@ def test_template_typo_names_template_and_line(project: Project) -> None:
 def test_build_command_reports_and_refuses_bad_input(project: Project, runner: CliRunner) -> None:
     result = runner.invoke(cli, ["build", "--now", "2026-11-23T10:00"])
     assert result.exit_code == 0, result.output
-    # 7 pages (index, history, three components, 404, stylesheet), sitemap, robots, badge,
-    # 5 site feeds and 3 component feeds, 4 calendars, 8 API files
-    assert result.output.strip() == "Built 30 files into site."
+    # 8 pages (index, history, three components, 404, the embed, stylesheet), sitemap,
+    # robots, badge, 5 site feeds and 3 component feeds, 4 calendars, 8 API files
+    assert result.output.strip() == "Built 31 files into site."
     project.write_event("broken", "type: incident\n")
     before = {p: p.read_bytes() for p in (project.root / "site").rglob("*") if p.is_file()}
     result = runner.invoke(cli, ["build", "--now", "2026-11-23T10:00"])

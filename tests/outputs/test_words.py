@@ -133,8 +133,8 @@ def test_every_time_names_its_zone_by_its_abbreviation_and_the_page_says_it_once
         page = soup(path)
         times = page.select("time[data-local], [data-range] time:last-child")
         notes = page.select("#zone-note")
-        if path.name == "404.html":
-            assert notes == []
+        if path.name == "404.html" or path.relative_to(example).parts[0] == "embed":
+            assert notes == []  # (an embed, in another site's frame, may show no time)
             continue
         assert times, path
         for time in times:

@@ -551,7 +551,7 @@ config_fields = st.fixed_dictionaries(
             st.timezone_keys(),
             st.sampled_from(ZONE_EDGES),
         ),
-        "language": st.sampled_from(["en", "fi", "hy", "ur"]),
+        "language": st.sampled_from(["en", "fi", "hy", "sv", "ur"]),
         "contact": st.fixed_dictionaries(
             {},
             optional={
@@ -780,7 +780,7 @@ VALUES_IN_KIND: dict[str, st.SearchStrategy[Any]] = {
     "timezone": st.sampled_from(
         ["UTC", "Europe/Helsinki", "Pacific/Kiritimati", "Etc/GMT+12", "Australia/Lord_Howe"]
     ),
-    "language": st.sampled_from(["en", "fi", "hy", "ur"]),
+    "language": st.sampled_from(["en", "fi", "hy", "sv", "ur"]),
     "uptime_days": st.sampled_from([1, 2, 7, 90, 366]),
     "base_url": st.sampled_from(["https://status.example.com/", "http://x.example/a/b"]),
     "url": st.sampled_from(["https://example.com/support", "http://x.example/?q=1#a"]),

@@ -34,7 +34,7 @@ from markupsafe import Markup
 
 from statuspage.model.times import parse_rule_parts
 
-LANGUAGES = ("en", "fi", "hy", "ur")
+LANGUAGES = ("en", "fi", "hy", "sv", "ur")
 RTL = frozenset({"ur"})
 
 

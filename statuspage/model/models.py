@@ -49,7 +49,7 @@ Impact = Literal["none", "minor", "major", "critical"]
 IMPACTS: tuple[Impact, ...] = get_args(Impact)
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"]
 WindowStatus = Literal["scheduled", "in_progress", "verifying", "completed", "cancelled"]
-Language = Literal["en", "fi", "hy", "ur"]
+Language = Literal["en", "fi", "hy", "sv", "ur"]
 
 ID_PATTERN = "^[a-z0-9][a-z0-9-]*$"
 

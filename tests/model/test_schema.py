@@ -74,5 +74,5 @@ def test_schema_refuses_a_typo_and_a_bad_status() -> None:
 def test_config_schema_describes_fields_for_editors() -> None:
     properties = config_schema()["properties"]
     assert {"title", "base_url", "timezone", "language", "components"} <= set(properties)
-    assert properties["language"]["enum"] == ["en", "fi", "hy", "ur"]
+    assert properties["language"]["enum"] == ["en", "fi", "hy", "sv", "ur"]
     assert "description" in properties["timezone"]

@@ -21,10 +21,10 @@ with dateutil, json and html5lib. The checks:
   window's RRULE expands (by dateutil, in the site's zone) to the windows we expect;
 - the API files have Statuspage's shapes (the checkers of tests/outputs/test_api.py), each
   component's status is the worst its active events give it, a group's is its worst
-  child's, and the indicator follows README "Overall indicator".
+  child's, and the indicator follows docs/concepts/state.md "The banner".
 
 The expected statuses come from a small model in this file written from SPEC "State
-at a moment" and README "How the state at a moment is computed", not from
+at a moment" and docs/concepts/state.md (and events.md's "Components and impact"), not from
 statuspage.state. To keep that model simple the strategies avoid a few hard
 corners on purpose (they belong in hand-written tests such as tests/test_state.py):
 
@@ -36,7 +36,7 @@ corners on purpose (they belong in hand-written tests such as tests/test_state.p
 - an incident's `resolved` is only ever its last update (SPEC says an incident is
   active "until an update with status resolved"; whether a later update reopens
   it is not the model's business);
-- a window's mapping never sets `operational` (README's "a window that changes a
+- a window's mapping never sets `operational` (docs/concepts/state.md's "a window that changes a
   component's status" would then be ambiguous for the indicator).
 
 The default profile keeps this file well under a minute for CI; for a longer search
@@ -127,14 +127,14 @@ RULES = (
     "FREQ=MONTHLY;BYMONTHDAY=1",
 )
 
-#: README "Impact": a list of components means this status for each.
+#: docs/concepts/events.md "Components and impact": a list of components means this status for each.
 IMPACT_STATUS = {
     "none": "operational",
     "minor": "degraded_performance",
     "major": "partial_outage",
     "critical": "major_outage",
 }
-#: README "Impact": an incident without `impact` takes it from the worst status it sets.
+#: docs/concepts/events.md "Components and impact": an incident without `impact` takes it from the worst status it sets.
 STATUS_IMPACT = {
     "operational": "none",
     "under_maintenance": "minor",
@@ -142,7 +142,7 @@ STATUS_IMPACT = {
     "partial_outage": "major",
     "major_outage": "critical",
 }
-#: README "Overall indicator", Statuspage's wording.
+#: docs/concepts/state.md "The banner", Statuspage's wording.
 INDICATOR_TEXT = {
     "none": "All Systems Operational",
     "degraded": "Partially Degraded Service",
@@ -499,7 +499,7 @@ def repositories(draw: DrawFn) -> Repository:
     return Repository(zone, base_url, components, tuple(events), config, now.astimezone(zone))
 
 
-# --- the model: SPEC "State at a moment", README "How the state ... is computed" ---------
+# --- the model: SPEC "State at a moment", docs/concepts/state.md "What counts" ------------
 
 
 def occurrences(event: Event, zone: ZoneInfo, low: datetime, high: datetime) -> list[datetime]:
@@ -624,7 +624,7 @@ def check_pages(repo: Repository, site: dict[str, bytes]) -> None:
         page = f"incidents/{event.id}/index.html"
         if started(event, repo.now):
             expected.add(page)
-        else:  # README: an incident whose first update is later has not started
+        else:  # docs/concepts/state.md: an incident whose first update is later has not started
             assert page not in site, f"{page}: an incident that has not started has a page"
     assert expected <= pages, f"missing pages: {sorted(expected - pages)}"
     titles = {f"incidents/{event.id}/index.html": event.title for event in repo.events}

@@ -53,7 +53,7 @@ def _catalog(language: str) -> dict[str, object]:
 def test_template_is_up_to_date() -> None:
     with (LOCALE / "messages.pot").open("rb") as handle:
         template = {m.id[0] if isinstance(m.id, tuple) else m.id for m in read_po(handle) if m.id}
-    assert template == EXTRACTED, "run the pybabel extract command from the README"
+    assert template == EXTRACTED, "run the pybabel extract command of docs/guides/languages.md"
 
 
 @pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])

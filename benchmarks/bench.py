@@ -47,22 +47,44 @@ WORDS = (
 ).split()
 
 
-def generate(root: Path, count: int, seed: int = 7) -> None:
-    """Write statuspage.yaml and `count` event files under `root`."""
-    rng = random.Random(seed)
+REGIONS = {"hel1": "Helsinki 1", "fra1": "Frankfurt 1", "ams1": "Amsterdam 1"}
+#: The share of events that name some of their component's servers (issue 16).
+NAMING_SERVERS = 0.2
+
+
+def generate(root: Path, count: int, seed: int = 7, servers: int = 0) -> None:
+    """Write statuspage.yaml and `count` event files under `root`; with `servers`, that
+    many servers over the components and three regions, and a fifth of the events naming
+    one to three of their first component's. The servers come from a random generator of
+    their own: with and without them, the repository is otherwise the same."""
+    rng, server_rng = random.Random(seed), random.Random(seed + 1)
     components = [(f"service-{n:02d}", GROUPS[n % 4]) for n in range(20)]
     config = [
         "title: Benchmark Hosting status",
         "base_url: https://status.example.com/",
         "timezone: Europe/Helsinki",
-        "components:",
     ]
+    if servers:
+        config += ["regions:", *(f"  {key}: {name}" for key, name in REGIONS.items())]
+    config.append("components:")
+    names: dict[str, list[str]] = {component_id: [] for component_id, _ in components}
+    for n in range(servers):
+        names[components[n % len(components)][0]].append(f"srv{n:05d}")
     for component_id, group in components:
         config += [
             f"  - id: {component_id}",
             f"    name: Service {component_id[-2:]}",
             f"    group: {group}",
         ]
+        if names[component_id]:
+            config.append("    servers:")
+        for name in names[component_id]:
+            region = list(REGIONS)[int(name[3:]) % len(REGIONS)]
+            config += [
+                f"      - name: {name}",
+                f"        aliases: [{name}.example.com, 10.{int(name[3:]) // 256 % 256}.{int(name[3:]) % 256}.1]",
+                f"        region: {region}",
+            ]
     (root / "statuspage.yaml").write_text("\n".join(config) + "\n", encoding="utf-8")
     events = root / "incidents"
     events.mkdir()
@@ -79,6 +101,9 @@ def generate(root: Path, count: int, seed: int = 7) -> None:
             text = _incident(rng, title, picked, at)
         else:
             text = _maintenance(rng, title, picked, at)
+        mine = names[picked[0][0]]
+        if mine and server_rng.random() < NAMING_SERVERS:
+            text += f"servers: [{', '.join(server_rng.sample(mine, min(len(mine), server_rng.randint(1, 3))))}]\n"
         (events / f"{at:%Y-%m-%d}-event-{n:06d}.yaml").write_text(text, encoding="utf-8")
 
 

@@ -275,11 +275,11 @@ class SiteState:
         """The states at each moment the clock changes something in the next days (issue 12)."""
         return states_ahead(self.site, self.events, self.now)
 
-    @property
+    @cached_property
     def active_incidents(self) -> tuple[IncidentState, ...]:
         return tuple(incident for incident in self.incidents if incident.active)
 
-    @property
+    @cached_property
     def running_windows(self) -> tuple[WindowState, ...]:
         return tuple(window for window in self.windows if window.active)
 
@@ -289,8 +289,37 @@ class SiteState:
     @cached_property
     def servers(self) -> tuple[ServerState, ...]:
         """Every server of every component, in the order statuspage.yaml lists them."""
-        # The active events and the windows' coming changes, by the component they name:
-        # a server then looks at its own component's few, not at every event.
+        return tuple(
+            self.server_state(server, component)
+            for component in self.components
+            for server in component.component.server_list
+        )
+
+    def server_state(self, server: Server, component: ComponentState) -> ServerState:
+        """One server of `component` at `now`."""
+        active, changes = self._by_component
+        cid, name = component.component.id, server.name
+        hits = [hit for hit in active.get(cid, ()) if touches(hit[0], cid, name)]
+        return ServerState(
+            server,
+            component,
+            worst_status(status for _, status, _ in hits if status is not None),
+            tuple(key for _, _, key in hits),
+            min(
+                (at for event, at in changes.get(cid, ()) if touches(event, cid, name)),
+                default=None,
+            ),
+        )
+
+    @cached_property
+    def _by_component(
+        self,
+    ) -> tuple[
+        dict[str, list[tuple[Incident | Window, ComponentStatus | None, str]]],
+        dict[str, list[tuple[Window, datetime]]],
+    ]:
+        """The active events and the windows' next changes, by the components they name:
+        a server then looks at its own component's few, not at every event."""
         active: dict[str, list[tuple[Incident | Window, ComponentStatus | None, str]]]
         active = defaultdict(list)
         for incident in self.active_incidents:
@@ -311,25 +340,7 @@ class SiteState:
             if moments:
                 for cid in window.effects:
                     changes[cid].append((window.window, min(moments)))
-        found = []
-        for component in self.components:
-            cid = component.component.id
-            for server in component.component.server_list:
-                name = server.name
-                hits = [hit for hit in active.get(cid, ()) if touches(hit[0], cid, name)]
-                found.append(
-                    ServerState(
-                        server,
-                        component,
-                        worst_status(status for _, status, _ in hits if status is not None),
-                        tuple(key for _, _, key in hits),
-                        min(
-                            (at for event, at in changes.get(cid, ()) if touches(event, cid, name)),
-                            default=None,
-                        ),
-                    )
-                )
-        return tuple(found)
+        return active, changes
 
     @cached_property
     def regions(self) -> tuple[tuple[str | None, tuple[ServerState, ...]], ...]:

@@ -47,7 +47,8 @@ class ClockParts:
         self._entries_of = entries_of
         self._contexts: dict[int, dict[str, Any]] = {}
         self._entries: dict[int, dict[str, Any]] = {}
-        self._servers: dict[int, dict[str, ServerState]] = {}
+        self._servers: dict[str, ServerState] | None = None
+        self._modules: dict[tuple[int, int, str], Any] = {}
         self._parts: dict[tuple[str, str], list[list[str]]] = {}
 
     @property
@@ -102,12 +103,12 @@ class ClockParts:
             return env.get_template(f"{key}.html").render(context).strip()
         kind, _, name = key.partition(":")
         if kind == "c":
-            macros = env.get_template("macros.html").make_module(context)
-            return str(macros.component_status(state.component(name)))  # type: ignore[attr-defined]
+            macros = self._macros(env, state, context)
+            return str(macros.component_status(state.component(name)))
         if kind == "s":
             server = self._server(state, name)
-            macros = env.get_template("macros.html").make_module(context)
-            return None if server is None else str(macros.server_status(server))  # type: ignore[attr-defined]
+            macros = self._macros(env, state, context)
+            return None if server is None else str(macros.server_status(server))
         entry = self._entry(state, name)
         if entry is None:
             return None
@@ -122,11 +123,22 @@ class ClockParts:
             common = self._contexts[id(state)] = self._context_of(state)
         return {**common, "root": root}
 
+    def _macros(self, env: Environment, state: SiteState, context: dict[str, Any]) -> Any:
+        """macros.html as a module for `state` and a root: made once for all its parts."""
+        key = (id(env), id(state), context["root"])
+        module = self._modules.get(key)
+        if module is None:
+            module = self._modules[key] = env.get_template("macros.html").make_module(context)
+        return module
+
     def _server(self, state: SiteState, name: str) -> ServerState | None:
-        servers = self._servers.get(id(state))
-        if servers is None:
-            servers = self._servers[id(state)] = {server.name: server for server in state.servers}
-        return servers.get(name)
+        """The server `name` in `state` (a state ahead: computed for it alone)."""
+        if self._servers is None:
+            self._servers = {server.name: server for server in self.state.servers}
+        found = self._servers.get(name)
+        if found is None or state is self.state:
+            return found
+        return state.server_state(found.server, state.component(found.component.component.id))
 
     def _entry(self, state: SiteState, event_id: str) -> Any:
         entries = self._entries.get(id(state))

@@ -4,6 +4,7 @@
     python benchmarks/bench.py 1000 10000 50000
     python benchmarks/bench.py --runs 5 10000
     python benchmarks/bench.py --serve 10000       # only `statuspage serve`
+    python benchmarks/bench.py --servers 5000      # and with 5,000 servers in 3 regions
 
 For each N it writes the repository into a temporary directory (70 % incidents with
 3-6 updates, 25 % maintenance, a few repeating backups, 20 components in 4 groups,
@@ -272,11 +273,13 @@ def _get(url: str) -> bytes:
         return bytes(response.read())
 
 
-def measure(count: int, runs: int, only_serve: bool = False) -> None:
+def measure(count: int, runs: int, only_serve: bool = False, servers: int = 0) -> float:
+    """Print the figures of one repository; return its build's median seconds."""
+    build_median = 0.0
     with tempfile.TemporaryDirectory(prefix="statuspage-bench-") as directory:
         root = Path(directory)
-        generate(root, count)
-        print(f"events: {count:,}", flush=True)
+        generate(root, count, servers=servers)
+        print(f"events: {count:,}" + (f", servers: {servers:,}" if servers else ""), flush=True)
 
         def row(name: str, seconds: float, rss: float, note: str) -> None:
             print(
@@ -300,7 +303,8 @@ def measure(count: int, runs: int, only_serve: bool = False) -> None:
                 builds.append(elapsed)
                 build_rss = max(build_rss, rss)
             times = ", ".join(f"{b:.2f}" for b in builds)
-            row("build", statistics.median(builds), build_rss, f"new --now each time; {times}")
+            build_median = statistics.median(builds)
+            row("build", build_median, build_rss, f"new --now each time; {times}")
             files = [p for p in (root / "site").rglob("*") if p.is_file()]
             total = sum(p.stat().st_size for p in files)
             index = (root / "site" / "index.html").read_bytes()
@@ -309,6 +313,14 @@ def measure(count: int, runs: int, only_serve: bool = False) -> None:
                 f"  index.html   {len(index) / 1024:.1f} KB, {len(gzip.compress(index, 9)) / 1024:.1f} KB gzipped",
                 flush=True,
             )
+            index_file = root / "site" / "servers.json"
+            if index_file.exists():
+                listed = index_file.read_bytes()
+                print(
+                    f"  servers.json {len(listed) / 1024:.1f} KB, "
+                    f"{len(gzip.compress(listed, 9)) / 1024:.1f} KB gzipped",
+                    flush=True,
+                )
         serve = serve_rebuilds(root)
         print(
             f"  serve        started in {serve.started:.2f} s, every file rendered after "
@@ -327,6 +339,7 @@ def measure(count: int, runs: int, only_serve: bool = False) -> None:
             flush=True,
         )
         print("    its page served with the change, then the home page too", flush=True)
+    return build_median
 
 
 def main() -> None:
@@ -334,12 +347,26 @@ def main() -> None:
     parser.add_argument("counts", nargs="*", type=int, default=[10_000])
     parser.add_argument("--runs", type=int, default=3, help="builds per size (median)")
     parser.add_argument("--serve", action="store_true", help="time `serve` only")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=0,
+        help="also the same repository with this many servers (issue 16: 5000), and the ratio",
+    )
     arguments = parser.parse_args()
     print(
         f"python {sys.version.split()[0]} on {os.uname().machine}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}"
     )
     for count in arguments.counts:
-        measure(count, arguments.runs, arguments.serve)
+        without = measure(count, arguments.runs, arguments.serve)
+        if arguments.servers:
+            with_servers = measure(count, arguments.runs, arguments.serve, arguments.servers)
+            if without and with_servers:
+                print(
+                    f"  with {arguments.servers:,} servers the build takes "
+                    f"{with_servers / without:.2f} times as long (issue 16: at most 1.30)",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from statuspage.cli import cli
@@ -241,3 +242,85 @@ def test_the_schema_describes_servers_and_regions(runner: CliRunner) -> None:
     assert "aliases" in text
     event = json.loads(runner.invoke(cli, ["schema", "event"]).output)
     assert "servers" in json.dumps(event)
+
+
+# --- update --server ----------------------------------------------------------------------
+
+BLOCK_SERVERS = """\
+type: incident
+title: Disk array failure
+components: {web: major_outage}
+servers:        # the array's servers
+  - web02
+  - web03
+updates:
+  - at: 2026-11-23T09:40
+    status: investigating
+    message: Two servers are down.
+"""
+
+
+def update(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["update", "disks", "--now", NOW, *args])
+    return result.exit_code, result.output
+
+
+def test_update_adds_a_server_to_a_flow_list_and_keeps_the_rest(hosting: Project) -> None:
+    path = hosting.write_event("disks", THREE_OF_TWELVE.replace("\n", "  # as planned\n", 1))
+    code, output = update(
+        "--status",
+        "identified",
+        "--message",
+        "web04 too.",
+        "--server",
+        "WEB04.",
+        "--server",
+        "web03",
+    )
+    assert code == 0, output
+    text = path.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "type: incident  # as planned"  # the comment is kept
+    assert yaml.safe_load(text)["servers"] == ["web02", "web03", "web07", "web04"]
+    code, said = status("--server", "web04", "--json")
+    assert json.loads(said)["status"] == "major_outage"
+
+
+def test_update_adds_a_server_by_its_alias_to_a_block_list(hosting: Project) -> None:
+    path = hosting.write_event("disks", BLOCK_SERVERS.replace("web03\n", "web01\n"))
+    code, output = update(
+        "--status",
+        "identified",
+        "--message",
+        "Found it.",
+        "--server",
+        "https://web03.kettu.example/",
+    )
+    assert code == 0, output
+    text = path.read_text(encoding="utf-8")
+    assert "# the array's servers" in text
+    data = yaml.safe_load(text)
+    assert data["servers"] == ["web02", "web01", "web03"]
+    assert [update["status"] for update in data["updates"]] == ["investigating", "identified"]
+
+
+@pytest.mark.parametrize(
+    ("event", "server", "said"),
+    [
+        (THREE_OF_TWELVE, "web99", "unknown server 'web99' (did you mean 'web09'?)"),
+        (THREE_OF_TWELVE, "mail1", "'mail1' is a server of 'email', which 'disks' does not name"),
+        (
+            THREE_OF_TWELVE.replace("servers: [web02, web03, web07]\n", ""),
+            "web04",
+            "'disks' names no servers, so it covers every server of its components",
+        ),
+    ],
+)
+def test_update_refuses_a_server_it_cannot_add_and_changes_nothing(
+    hosting: Project, event: str, server: str, said: str
+) -> None:
+    path = hosting.write_event("disks", event)
+    before = path.read_bytes()
+    code, output = update("--status", "identified", "--message", "More.", "--server", server)
+    assert code == 1
+    assert said in output
+    assert path.read_bytes() == before

@@ -36,9 +36,9 @@ from statuspage.load.sources import (
     display_path,
     parse_document,
 )
-from statuspage.model.models import Event, Incident, SiteConfig
+from statuspage.model.models import Event, Incident, SiteConfig, server_key
 from statuspage.model.times import TimeError, local_iso, parse_time, time_of_day_hint
-from statuspage.model.validate import validate_document
+from statuspage.model.validate import server_hint, validate_document
 from statuspage.pipeline import load_state
 
 try:  # POSIX only; elsewhere two simultaneous updates are not guarded
@@ -62,6 +62,9 @@ class NewUpdate:
     message: str
     at: str | None = None
     next_update: str | None = None
+    #: Servers the event now concerns too (issue 16: `update --server`), added to its
+    #: `servers:` by name or alias.
+    servers: tuple[str, ...] = ()
 
 
 def append_update(
@@ -93,10 +96,73 @@ def append_update(
         event = validate_document(document, site)
         last = event.updates[-1].at if event.updates else None
         entry = _entry(request, site.zone, loaded.now, last)
-        new = _append(old, document, entry)
-        _verify(path, old, new, entry, site)
+        text, servers = old, None
+        if request.servers:
+            servers = _servers_after(event, request.servers, site)
+            text = _with_servers(old, document, servers)
+            document = parse_document(path, display_path(path), text.encode("utf-8"))
+        new = _append(text, document, entry)
+        _verify(path, old, new, entry, site, servers)
         _replace(path, new)
     return path
+
+
+def _servers_after(event: Event, given: Sequence[str], site: SiteConfig) -> list[str]:
+    """The event's `servers:` with the servers `given` (names or aliases) added: each a
+    server of one of its components. An event naming none covers them all already."""
+    if not event.servers:
+        raise UpdateError(
+            f"'{event.id}' names no servers, so it covers every server of its components; "
+            "to name some, write `servers:` in its file"
+        )
+    known = {
+        server_key(name): (server.name, component.id)
+        for component in site.components
+        for server in component.server_list
+        for name in (server.name, *server.aliases)
+    }
+    servers = list(event.servers)
+    for name in given:
+        found = known.get(server_key(name))
+        if found is None:
+            names = {server_name for server_name, _ in known.values()}
+            raise UpdateError(f"unknown server '{name}'{server_hint(name, names)}")
+        server, owner = found
+        if owner not in event.components:
+            raise UpdateError(
+                f"'{server}' is a server of '{owner}', which '{event.id}' does not name"
+            )
+        if server not in servers:
+            servers.append(server)
+    return servers
+
+
+def _with_servers(text: str, document: Document, servers: list[str]) -> str:
+    """The file's text with its `servers:` list written as `servers`, in its own style: a
+    flow list on its line rewritten, a block list given the new items at its end."""
+    lines = text.splitlines(keepends=True)
+    key_line = document.marks.key_at(("servers",))[0] - 1
+    first_line = document.marks.at(("servers", 0))[0] - 1
+    if first_line == key_line:  # servers: [web02, web03]
+        line = lines[key_line]
+        opening, closing = line.find("[", line.find(":")), line.find("]")
+        if opening < 0 or closing < opening:
+            raise UpdateError(
+                f"{document.display}: 'servers' is written over several lines; add the "
+                "server by hand"
+            )
+        flow = "[" + ", ".join(yaml_scalar(name, "") for name in servers) + "]"
+        lines[key_line] = line[:opening] + flow + line[closing + 1 :]
+        return "".join(lines)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    listed = set(document.data.get("servers") or ())
+    end = _end_of_block(lines, key_line)
+    indent = _dash_indent(lines[first_line])
+    added = "".join(
+        f"{indent}- {yaml_scalar(name, indent)}\n" for name in servers if name not in listed
+    )
+    return "".join(lines[:end]) + added + "".join(lines[end:])
 
 
 #: How many candidates a message lists when a start of an id fits several events.
@@ -291,12 +357,22 @@ def yaml_scalar(value: str, indent: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _verify(path: Path, old: str, new: str, entry: dict[str, str], site: SiteConfig) -> None:
-    """The new text must validate and read as the old data plus exactly this update."""
+def _verify(
+    path: Path,
+    old: str,
+    new: str,
+    entry: dict[str, str],
+    site: SiteConfig,
+    servers: list[str] | None = None,
+) -> None:
+    """The new text must validate and read as the old data plus exactly this update (and
+    `servers`, when given, as its servers)."""
     before = yaml.safe_load(old)
     after = yaml.safe_load(new)
     expected = dict(before or {})
     expected["updates"] = [*(expected.get("updates") or []), _as_loaded(entry)]
+    if servers is not None:
+        expected["servers"] = servers
     if _normalise(after) != _normalise(expected):
         raise UpdateError(
             f"{display_path(path)}: could not add the update without changing the rest "

@@ -317,6 +317,13 @@ def new_command(
 @click.option("--message", required=True, help="What customers should know (Markdown).")
 @click.option("--next-update", metavar="TIME", help="When the next update is promised.")
 @click.option("--at", metavar="TIME", help="When this update was posted [default: now].")
+@click.option(
+    "--server",
+    "servers",
+    multiple=True,
+    metavar="NAME",
+    help="A server the event now concerns too, added to its servers (repeat for more).",
+)
 @now_option
 def update_command(
     event_id: str | None,
@@ -325,6 +332,7 @@ def update_command(
     message: str,
     next_update: str | None,
     at: str | None,
+    servers: tuple[str, ...],
     now: datetime | None,
 ) -> None:
     """Append an update to incidents/ID.yaml, keeping its comments and layout.
@@ -334,14 +342,18 @@ def update_command(
     written; the file is replaced atomically. `--status resolved` closes an
     incident, `--status completed` a window. Times are HH:MM after the date,
     without an offset in the site's timezone; a time of day alone (11:30) is
-    today. Exit 1 if the update does not fit.
+    today. With --server, the event's `servers:` gains that server (a name or
+    an alias) too; an event that names no servers already covers them all. Exit 1
+    if the update does not fit.
 
     \b
         statuspage update 2026-11-20-slow-db --status identified \\
             --message "A failing disk." --next-update 11:30
         statuspage update --status resolved --message "Fixed."   # the one open incident
+        statuspage update disks --status identified --message "web04 too." --server web04
     """
-    path = append_update(config, event_id, NewUpdate(status, message, at, next_update), _clock(now))
+    request = NewUpdate(status, message, at, next_update, servers)
+    path = append_update(config, event_id, request, _clock(now))
     which = ", the one open incident" if event_id is None else ""
     click.echo(f"updated {display_path(path)}{which}")
 
@@ -524,6 +536,27 @@ def schema_command(kind: str | None) -> None:
     else:
         document = SCHEMAS[kind]()
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+@cli.command("catalog")
+@click.argument("language")
+@config_option
+@now_option
+def catalog_command(language: str, config: Path, now: datetime | None) -> None:
+    """Start the site's own UI catalog of LANGUAGE, or bring it up to date.
+
+    Writes locales/LANGUAGE/LC_MESSAGES/messages.po beside statuspage.yaml with every
+    message of the pages, feeds and calendars, to translate; run it again after an
+    upgrade to add new messages (translations are kept). For a shipped language, the
+    messages you translate replace the shipped words, each shown in a comment. Then set
+    `language: LANGUAGE` in statuspage.yaml (see the languages guide).
+
+        statuspage catalog de
+    """
+    from statuspage.i18n.catalogs import write_catalog
+
+    path, added = write_catalog(config.resolve().parent, language, _clock(now))
+    click.echo(f"wrote {display_path(path)} ({added} new messages to translate)")
 
 
 @cli.group("import")

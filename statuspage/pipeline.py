@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
+from statuspage.i18n.catalogs import SiteCatalogs, load_catalogs
 from statuspage.load.cache import ParseCache
 from statuspage.load.extras import Extras, load_extras
 from statuspage.load.sources import DocumentCache, Sources, load_sources, source_root
@@ -46,6 +47,8 @@ class Loaded:
     now: datetime  # in the site's zone
     extras: Extras | None = None
     states: Memo | None = field(default=None, repr=False, compare=False)
+    #: The site's own UI catalogs (locales/), checked.
+    catalogs: SiteCatalogs = field(default_factory=SiteCatalogs)
 
     @cached_property
     def state(self) -> SiteState:
@@ -54,24 +57,27 @@ class Loaded:
 
 def load_validated(
     config_path: Path, caches: Caches | None = None, *, extras: bool = False
-) -> tuple[Sources, Validated, Extras | None]:
-    """Stages 1 and 2, with every problem collected (none raised); with `extras`, extra/
-    is read too and its problems join the sources'."""
+) -> tuple[Sources, Validated, Extras | None, SiteCatalogs]:
+    """Stages 1 and 2, with every problem collected (none raised): the sources, and the
+    site's own catalogs (locales/), whose languages statuspage.yaml may name; with
+    `extras`, extra/ is read too. The problems of both join the sources'."""
     cache = caches.documents if caches else ParseCache.open(source_root(config_path))
     sources = load_sources(config_path, cache)
-    validated = validate_sources(sources, caches.validation if caches else None)
+    catalogs = load_catalogs(sources.root)
+    validated = validate_sources(sources, caches.validation if caches else None, catalogs.languages)
     found = load_extras(sources.root) if extras else None
-    if found is not None and found.problems:
-        validated = replace(validated, problems=validated.problems + found.problems)
-    return sources, validated, found
+    more = catalogs.problems + (found.problems if found is not None else ())
+    if more:
+        validated = replace(validated, problems=tuple(sorted(validated.problems + more)))
+    return sources, validated, found, catalogs
 
 
 def load_state(
     config_path: Path, now: datetime, caches: Caches | None = None, *, extras: bool = False
 ) -> Loaded:
     """The site at `now`, or InvalidInputError with every problem if any is an error."""
-    sources, validated, found = load_validated(config_path, caches, extras=extras)
+    sources, validated, found, catalogs = load_validated(config_path, caches, extras=extras)
     site, events = require_valid(validated)
     moment = resolve_now(now, site.zone)
     states = caches.states if caches else None
-    return Loaded(sources, validated, site, events, moment, found, states)
+    return Loaded(sources, validated, site, events, moment, found, states, catalogs)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from statuspage import DISTRIBUTION, __version__
@@ -29,7 +29,7 @@ from statuspage.load.sources import (
     display_path,
     parse_document,
 )
-from statuspage.model.models import Language, SiteConfig
+from statuspage.model.models import SHIPPED_LANGUAGES, SiteConfig
 from statuspage.model.times import (
     TimeError,
     format_duration,
@@ -249,7 +249,7 @@ REPEAT_WORDS = {
 }
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 #: The languages a site may have (statuspage.yaml's `language`), each with its catalog.
-LANGUAGES: tuple[str, ...] = get_args(Language)
+LANGUAGES: tuple[str, ...] = SHIPPED_LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -424,6 +424,8 @@ def _catalog_texts(language: str) -> dict[str, str]:
     `check` does not load the rest of Babel)."""
     from babel.messages.pofile import read_po
 
+    if language not in LANGUAGES:  # a language of the site's own: its placeholders in English
+        return {}
     path = resources.files("statuspage") / "locale" / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
         catalog = read_po(handle)  # no locale: its CLDR data is not needed here

@@ -1,13 +1,12 @@
-"""Languages: message catalogs (Babel .po files in the package) and locale-aware formatting."""
+"""Languages: message catalogs (Babel .po files in the package, and a site's own in its
+locales/, see catalogs.py) and locale-aware formatting."""
 
 from __future__ import annotations
 
 import functools
-import io
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from importlib import resources
 from typing import Any
 
 from babel import Locale
@@ -25,17 +24,32 @@ from babel.dates import (
     untokenize_pattern,
 )
 from babel.lists import format_list
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 from babel.units import format_unit
 from markupsafe import Markup
 
+from statuspage.i18n.catalogs import SiteCatalogs, compiled
+from statuspage.model.models import SHIPPED_LANGUAGES
 from statuspage.model.times import parse_rule_parts
 
-LANGUAGES = ("en", "fi", "hy", "sv", "ur")
-RTL = frozenset({"ur"})
+#: The languages with a catalog in the package; a site may add its own (catalogs.py).
+LANGUAGES = SHIPPED_LANGUAGES
+
+
+@functools.cache
+def text_direction(language: str) -> str:
+    """'rtl' or 'ltr': how `language` is written, as CLDR says (Babel)."""
+    return str(Locale.parse(language).text_direction)
+
+
+def right_to_left(language: str) -> bool:
+    """Whether `language` is written right to left (ur, ar, he, fa, ...)."""
+    return text_direction(language) == "rtl"
+
+
+#: The shipped languages written right to left (a site's own: `right_to_left`).
+RTL = frozenset(language for language in LANGUAGES if right_to_left(language))
 
 
 def N_(message: str) -> str:
@@ -83,17 +97,16 @@ class Labels:
     each translated once: the one set of them that every output of the language shares
     (`Labels.of`). A key LABELS lacks is its own message."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, catalogs: SiteCatalogs | None = None) -> None:
         self.language = language
-        self.gettext = translations(language).gettext
+        self.gettext = translations(language, catalogs).gettext
         self._texts: dict[str, str] = {}
         self._html: dict[str, Markup] = {}
 
     @staticmethod
-    @functools.cache
-    def of(language: str) -> Labels:
-        """The Labels of `language`, made once."""
-        return Labels(language)
+    def of(language: str, catalogs: SiteCatalogs | None = None) -> Labels:
+        """The Labels of `language` (with the site's own catalog of it, if any), made once."""
+        return _labels(language, catalogs.get(language) if catalogs else None)
 
     @staticmethod
     def message(key: str) -> str:
@@ -141,26 +154,27 @@ _PLACEHOLDER = re.compile(r"(\{[01]\})")
 _NO_PLACE = ("UTC", "Etc/", "GMT", "Universal", "Zulu", "UCT")  # zones of no country
 
 
-@functools.cache
-def translations(language: str) -> Translations:
-    """The compiled catalog of a shipped language (compiled in memory from its .po file)."""
-    po = resources.files("statuspage") / "locale" / language / "LC_MESSAGES" / "messages.po"
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
+def translations(language: str, catalogs: SiteCatalogs | None = None) -> Translations:
+    """The messages of `language`, compiled in memory from the .po files: the site's own
+    catalog of it in `catalogs` first (if any), then the shipped one, then English."""
+    return compiled(language, catalogs.get(language) if catalogs else None)
+
+
+@functools.lru_cache(maxsize=32)
+def _labels(language: str, own: bytes | None) -> Labels:
+    """Labels.of: one per language and catalog of the site's own (serve's rebuilds may
+    bring a new one)."""
+    return Labels(language, SiteCatalogs(((language, own),)) if own is not None else None)
 
 
 class Formatter:
     """Dates, times, numbers and durations the way a language writes them, in the site's zone."""
 
-    def __init__(self, language: str, zone: tzinfo) -> None:
+    def __init__(self, language: str, zone: tzinfo, catalogs: SiteCatalogs | None = None) -> None:
         self.language = language
         self.locale = Locale.parse(language)
         self.zone = zone
-        self._ = translations(language).gettext
+        self._ = translations(language, catalogs).gettext
         # Memos: a site shows the same moments, days and lengths on many pages (the event's
         # own page, its component's page, the month's page, the feeds). Each result depends
         # only on its key, so the memos change no output.
@@ -372,7 +386,7 @@ class Formatter:
             names[name] = [DateTimeFormat(sample, locale=self.locale)[name] for sample in samples]
         return {
             "zone": str(getattr(self.zone, "key", "UTC")),
-            "isolate": self.language in RTL,
+            "isolate": right_to_left(self.language),
             "glue": list(self._glue),
             "fallback": list(self._fallback),
             "day": _script_tokens(day),

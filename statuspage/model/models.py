@@ -49,7 +49,13 @@ Impact = Literal["none", "minor", "major", "critical"]
 IMPACTS: tuple[Impact, ...] = get_args(Impact)
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"]
 WindowStatus = Literal["scheduled", "in_progress", "verifying", "completed", "cancelled"]
-Language = Literal["en", "fi", "hy", "sv", "ur"]
+#: The languages with a catalog in the package (statuspage/locale/).
+ShippedLanguage = Literal["en", "fi", "hy", "sv", "ur"]
+SHIPPED_LANGUAGES: tuple[str, ...] = get_args(ShippedLanguage)
+#: A language a site may name: ISO 639 letters, the name of its folder under locales/.
+LANGUAGE_CODE = re.compile("[a-z]{2,3}")
+#: The repository's folder of the site's own catalogs: locales/LANG/LC_MESSAGES/messages.po.
+LOCALE_DIR = "locales"
 
 ID_PATTERN = "^[a-z0-9][a-z0-9-]*$"
 
@@ -137,6 +143,32 @@ def _duration(value: Any) -> timedelta:
         return parse_duration(value)
     except TimeError as error:
         raise _custom_error("duration", str(error)) from None
+
+
+def _language_code(value: str) -> str:
+    # Which codes have a catalog is known to validate, which reads locales/ (issue 17).
+    if not LANGUAGE_CODE.fullmatch(value):
+        raise _custom_error(
+            "language",
+            "expected a language code of two or three lowercase letters (ISO 639), as in "
+            f"'sv', got {describe_value(value)}",
+        )
+    return value
+
+
+#: A shipped language, or one of the site's own with its catalog in locales/LANG/.
+Language = Annotated[
+    str,
+    AfterValidator(_language_code),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"enum": list(SHIPPED_LANGUAGES)},
+                {"type": "string", "pattern": f"^{LANGUAGE_CODE.pattern}$"},
+            ]
+        }
+    ),
+]
 
 
 def _zone_name(value: str) -> str:
@@ -446,7 +478,11 @@ class SiteConfig(_Model):
     timezone: Annotated[str, AfterValidator(_zone_name)] = Field(
         default="UTC", description="IANA time zone; times without an offset are in it"
     )
-    language: Language = Field(default="en", description="UI language (ur is right to left)")
+    language: Language = Field(
+        default="en",
+        description="UI language: en, fi, hy, sv, ur (right to left), or a catalog of the "
+        "site's own in locales/LANG/LC_MESSAGES/messages.po",
+    )
     contact: Contact | None = None
     uptime_days: int = Field(default=90, ge=1, le=366, description="Length of the uptime bars")
     stale_after: Duration = Field(

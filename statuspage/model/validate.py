@@ -30,6 +30,9 @@ from statuspage.memo import Memo
 from statuspage.model.models import (
     EVENT_MODELS,
     ID_PATTERN,
+    LANGUAGE_CODE,
+    LOCALE_DIR,
+    SHIPPED_LANGUAGES,
     Event,
     SiteConfig,
     Window,
@@ -59,8 +62,11 @@ class Validated:
         return [problem for problem in self.problems if problem.is_error]
 
 
-def validate_sources(sources: Sources, memo: Memo | None = None) -> Validated:
-    """Validate the config and every event file, collecting all problems.
+def validate_sources(
+    sources: Sources, memo: Memo | None = None, languages: Iterable[str] = ()
+) -> Validated:
+    """Validate the config and every event file, collecting all problems; `languages` are
+    those the repository has catalogs of (locales/), which `language:` may name too.
 
     With a `memo` (serve's rebuilds), a document object validated in the last round
     against the same zone and components is not validated again.
@@ -72,6 +78,7 @@ def validate_sources(sources: Sources, memo: Memo | None = None) -> Validated:
     if sources.config is not None:
         site, found = _remembered(memo, sources.config, None, _validate_site)
         problems.extend(found)
+        problems.extend(_language_problems(sources.config, set(languages)))
     zone, known = _context_for_events(sources.config, site)
     setting = (zone, None if known is None else frozenset(known))
     events: list[Event] = []
@@ -493,6 +500,33 @@ def _site_problems(document: Document) -> Iterator[Problem]:
             )
         else:
             first[component_id] = index
+
+
+def _language_problems(document: Document, own: set[str]) -> Iterator[Problem]:
+    """A `language:` (the site's, a channel's) with no catalog: neither shipped nor in
+    locales/ (issue 17). From the raw data; a value that is no language code is the
+    model's problem."""
+    data = document.data if isinstance(document.data, dict) else {}
+    places: list[tuple[Loc, Any]] = [(("language",), data.get("language"))]
+    notify = data.get("notify")
+    channels = notify.get("channels") if isinstance(notify, dict) else None
+    for index, channel in enumerate(channels if isinstance(channels, list) else []):
+        if isinstance(channel, dict):
+            places.append((("notify", "channels", index, "language"), channel.get("language")))
+    shipped = list(SHIPPED_LANGUAGES)
+    for loc, value in places:
+        if not isinstance(value, str) or not LANGUAGE_CODE.fullmatch(value):
+            continue
+        if value in shipped or value in own:
+            continue
+        known = [*shipped, *sorted(own - set(shipped))]
+        listed = ", ".join(f"'{name}'" for name in known[:-1]) + f" or '{known[-1]}'"
+        yield document.problem(
+            loc,
+            f"{_field(loc)}: expected {listed}, got '{value}'{_choice_hint(value, known)} "
+            f"(a language of the site's own needs its catalog, "
+            f"{LOCALE_DIR}/{value}/LC_MESSAGES/messages.po)",
+        )
 
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

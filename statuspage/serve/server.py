@@ -46,6 +46,7 @@ from statuspage import __version__
 from statuspage.cyclegc import fewer_collections
 from statuspage.errors import InvalidInputError, StatusPageError
 from statuspage.load.sources import EVENT_DIR, TEMPLATE_DIR, display_path
+from statuspage.model.models import LOCALE_DIR
 from statuspage.model.times import TimeError
 from statuspage.serve.incremental import Project, Site
 
@@ -370,26 +371,34 @@ def announce_failure(echo: Echo, problems: list[str], summary: str, shown: Snaps
 
 @dataclass(frozen=True)
 class SourcePaths:
-    """The three places a change can come from (never the output directory: Lektor)."""
+    """The places a change can come from (never the output directory: Lektor)."""
 
     config: Path
     incidents: Path
     templates: Path
+    #: The site's own catalogs (issue 17).
+    locales: Path
 
     @classmethod
     def beside(cls, config_path: Path) -> SourcePaths:
         config = config_path.resolve()  # the sources are beside the real file (load_sources)
-        return cls(config, config.parent / EVENT_DIR, config.parent / TEMPLATE_DIR)
+        root = config.parent
+        return cls(config, root / EVENT_DIR, root / TEMPLATE_DIR, root / LOCALE_DIR)
+
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        """The folders watched as a whole once they exist."""
+        return (self.incidents, self.templates, self.locales)
 
     def affects_site(self, path: Path) -> bool:
         """Whether a change at `path` can change the site."""
-        if path in (self.config, self.incidents, self.templates):
+        if path == self.config or path in self.folders:
             return True
         if path.name.startswith(".") or path.name.endswith("~"):
             return False  # editors' swap and backup files
         if path.parent == self.incidents:
             return path.suffix in (".yaml", ".yml")  # .yml is warned about
-        return path.is_relative_to(self.templates)
+        return path.is_relative_to(self.templates) or path.is_relative_to(self.locales)
 
 
 class _SourceEvents(FileSystemEventHandler):
@@ -410,7 +419,7 @@ class _SourceEvents(FileSystemEventHandler):
             return  # a file event inside says what changed
         paths = [Path(os.fsdecode(path)) for path in (event.src_path, event.dest_path) if path]
         for path in paths:
-            if path in (self._sources.incidents, self._sources.templates):
+            if path in self._sources.folders:
                 self._renew(path)  # created, deleted or moved: its watch must be made again
         relevant = [path for path in paths if self._sources.affects_site(path)]
         if relevant:
@@ -418,9 +427,9 @@ class _SourceEvents(FileSystemEventHandler):
 
 
 class Watcher:
-    """Watch the config's directory (not recursively), incidents/ and templates/.
+    """Watch the config's directory (not recursively), incidents/, templates/ and locales/.
 
-    incidents/ and templates/ are watched once they exist; the config's
+    incidents/, templates/ and locales/ are watched once they exist; the config's
     directory tells when they are created (or deleted and created again).
     """
 
@@ -441,10 +450,10 @@ class Watcher:
             self._replaced.add(directory)
 
     def refresh(self) -> None:
-        """Watch incidents/ and templates/ as they now are."""
+        """Watch incidents/, templates/ and locales/ as they now are."""
         with self._replaced_lock:
             replaced, self._replaced = self._replaced, set()
-        for directory in (self._sources.incidents, self._sources.templates):
+        for directory in self._sources.folders:
             inode = _inode(directory)
             current = self._watches.get(directory)
             if current is not None and current[1] == inode and directory not in replaced:
@@ -926,7 +935,8 @@ def _run(
             "included; serve binds 127.0.0.1 unless given --host."
         )
     echo(
-        f"Watching {display_path(sources.config)}, {EVENT_DIR}/ and {TEMPLATE_DIR}/; Ctrl-C stops."
+        f"Watching {display_path(sources.config)}, {EVENT_DIR}/, {TEMPLATE_DIR}/ and "
+        f"{LOCALE_DIR}/; Ctrl-C stops."
     )
     server.serve_forever()
 

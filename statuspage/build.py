@@ -14,6 +14,7 @@ from jinja2 import Environment
 from statuspage.check import find_warnings
 from statuspage.cyclegc import fewer_collections
 from statuspage.errors import Problem
+from statuspage.i18n.catalogs import SiteCatalogs
 from statuspage.load.extras import Extras
 from statuspage.load.sources import (
     EVENT_DIR,
@@ -27,6 +28,7 @@ from statuspage.outputs.calendar import render_calendars
 from statuspage.outputs.feeds import render_feeds
 from statuspage.outputs.pages import (
     compile_templates,
+    environment_catalogs,
     environment_language,
     make_environment,
     plan_site,
@@ -59,7 +61,9 @@ def build(config_path: Path, output_dir: Path, now: datetime, jobs: int = 1) -> 
     target = check_output_dir(output_dir, root, protected=(root / EVENT_DIR, root / TEMPLATE_DIR))
     loaded = load_state(config_path, now, extras=True)  # stages 1 to 3, extra/ read too
     site, state = loaded.site, loaded.state
-    environment = make_environment(loaded.sources.root / TEMPLATE_DIR, site.language, site.zone)
+    environment = make_environment(
+        loaded.sources.root / TEMPLATE_DIR, site.language, site.zone, loaded.catalogs
+    )
     with new_site(target) as tree, closing(render_outputs(state, environment, jobs)) as tasks:
         for outputs in tasks:  # stage 4, task by task, into stage 5's tree (swapped in at the end)
             tree.write(outputs)
@@ -84,6 +88,7 @@ def render_outputs(
     the language `environment` renders in (make_environment's)."""
 
     language = environment_language(environment)
+    catalogs = environment_catalogs(environment)
     pages = plan_site(state, language)
     if len(pages) < PARALLEL_PAGES:
         jobs = 1
@@ -93,28 +98,35 @@ def render_outputs(
     size = max(1, -(-len(pages) // (4 * jobs)))
     slices = [pages[start : start + size] for start in range(0, len(pages), size)]
     tasks: list[Task] = [
-        *subscriber_tasks(state, language),
+        *subscriber_tasks(state, language, catalogs),
         *(partial(render_pages, part, environment) for part in slices),
     ]
     return run_tasks(tasks, jobs)
 
 
-def subscriber_tasks(state: SiteState, language: str) -> list[Task]:
+def subscriber_tasks(
+    state: SiteState, language: str, catalogs: SiteCatalogs | None = None
+) -> list[Task]:
     """What subscribers read, each task rendering a family of files: calendars, feeds, API."""
-    return [task for task, _ in subscriber_families(state, language=language)]
+    return [task for task, _ in subscriber_families(state, language=language, catalogs=catalogs)]
 
 
 def subscriber_families(
-    state: SiteState, extras: Extras | None = None, *, language: str | None = None
+    state: SiteState,
+    extras: Extras | None = None,
+    *,
+    language: str | None = None,
+    catalogs: SiteCatalogs | None = None,
 ) -> list[tuple[Task, Callable[[str], bool]]]:
     """subscriber_tasks, each with a test of whether a path can be one of its files; with
     `extras`, their files too (for `serve`, which has no tree to check them against).
-    The calendars and feeds are in `language` (None: the site's own)."""
+    The calendars and feeds are in `language` (None: the site's own), their words from
+    the site's own `catalogs` first."""
 
     language = state.site.language if language is None else language
     families: list[tuple[Task, Callable[[str], bool]]] = [
-        (partial(render_calendars, state, language), urls.is_calendar),
-        (partial(render_feeds, state, language), urls.is_feed),
+        (partial(render_calendars, state, language, catalogs), urls.is_calendar),
+        (partial(render_feeds, state, language, catalogs), urls.is_feed),
         (partial(render_api, state), lambda path: path.startswith(API_ROOT)),
         (partial(render_servers, state, language), urls.is_servers_index),
     ]

@@ -62,7 +62,7 @@ def template_problems(loaded: Loaded) -> list[Problem]:
     folder = loaded.sources.root / TEMPLATE_DIR
     if not os.path.lexists(folder):
         return []  # the theme alone, which its own tests render
-    environment = make_environment(folder, loaded.site.language, loaded.site.zone)
+    environment = make_environment(folder, loaded.site.language, loaded.site.zone, loaded.catalogs)
     names = _override_names(folder)
     problems = [*_unused_overrides(environment, folder, names)]
     for name in names:

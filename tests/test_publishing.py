@@ -205,4 +205,4 @@ def test_the_extra_files_are_a_family_serve_can_ask_for(project: Project) -> Non
     task, holds = subscriber_families(state, load_extras(project.root))[-1]
     assert task() == HOSTS_READ
     assert holds("CNAME") and not holds("index.html")
-    assert len(subscriber_families(state)) == 3  # calendars, feeds, API
+    assert len(subscriber_families(state)) == 4  # calendars, feeds, API, servers.json

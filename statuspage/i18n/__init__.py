@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -50,6 +51,54 @@ def right_to_left(language: str) -> bool:
 
 #: The shipped languages written right to left (a site's own: `right_to_left`).
 RTL = frozenset(language for language in LANGUAGES if right_to_left(language))
+
+FSI, PDI = "\N{FIRST STRONG ISOLATE}", "\N{POP DIRECTIONAL ISOLATE}"
+
+
+def _strong(text: str) -> str:
+    """How a piece of a time reads: 'R' if its first letter is of a right-to-left script,
+    'L' if of another, 'N' with no letter (digits and signs: '8:47', '23.11.2026').
+    (The page script tells them apart the same way: by letters, not every bidi class.)"""
+    for char in text:
+        if unicodedata.category(char).startswith("L"):
+            return "R" if unicodedata.bidirectional(char) in ("R", "AL") else "L"
+    return "N"
+
+
+def isolate_runs(segments: Sequence[Parts]) -> list[str]:
+    """The texts of a time's pieces (Formatter.moment_parts; a window's opening, text
+    between and closing as three segments), with bidi isolates for a right-to-left page:
+    each right-to-left piece (an Urdu date) in its own, and each run of the others (the
+    time of day, its zone, numbers) with the text between them in one, so that '8:47 AM
+    EET' and '2:00 - 4:00 AM EET' read in their own order, left to right, inside the
+    right-to-left text (issue 17). A run may go on from one segment into the next: the
+    texts are of one line, and the controls pair across the elements that hold them.
+    Glue with a letter in it ends a run; glue at a run's edges stays outside it."""
+    flat = [(kind, text, index) for index, parts in enumerate(segments) for kind, text in parts]
+    marks = [["", ""] for _ in flat]
+    position = 0
+    while position < len(flat):
+        kind, text, _ = flat[position]
+        if not kind:
+            position += 1
+            continue
+        last = position
+        if _strong(text) != "R":
+            for later in range(position + 1, len(flat)):
+                other_kind, other, _ = flat[later]
+                if not other_kind:
+                    if _strong(other) != "N":
+                        break
+                    continue
+                if _strong(other) == "R":
+                    break
+                last = later
+        marks[position][0], marks[last][1] = FSI, PDI
+        position = last + 1
+    texts = ["" for _ in segments]
+    for (_, text, index), (opening, closing) in zip(flat, marks, strict=True):
+        texts[index] += opening + text + closing
+    return texts
 
 
 def N_(message: str) -> str:

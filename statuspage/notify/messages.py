@@ -16,10 +16,12 @@ from typing import Any
 from jinja2 import Environment
 
 from statuspage.i18n import LABELS, N_, Formatter, translations
+from statuspage.i18n.catalogs import SiteCatalogs
 from statuspage.model.models import Incident, IncidentUpdate, Window, WindowUpdate
 from statuspage.notify.channels import Message
 from statuspage.notify.notices import Notice
 from statuspage.outputs.api import Timeline, make_id, timestamp
+from statuspage.outputs.urls import Urls
 from statuspage.state import SiteState
 
 HEADLINES: dict[str, str] = {
@@ -52,16 +54,20 @@ WHEN = N_("When")
 REPEATS = N_("Repeats")
 STATUS = N_("Status")
 AFFECTED = N_("Affected components")
+AFFECTED_SERVERS = N_("Affected servers")
 MORE = N_("More")
 NEXT_UPDATE = N_("Next update by")
 
 
 class Writer:
-    """Writes notices for one site, in any of the shipped languages."""
+    """Writes notices for one site, in any of the shipped languages or its own (`catalogs`)."""
 
-    def __init__(self, state: SiteState, templates: Path | None) -> None:
+    def __init__(
+        self, state: SiteState, templates: Path | None, catalogs: SiteCatalogs | None = None
+    ) -> None:
         self.state = state
         self.templates = templates
+        self.catalogs = catalogs
         self.names = {c.component.id: c.component.name for c in state.components}
 
     @functools.cache  # noqa: B019 - one writer per run, a handful of languages
@@ -69,17 +75,18 @@ class Writer:
         from statuspage.outputs.pages import make_environment
 
         # Markdown and plain text, not HTML: nothing to escape.
-        return make_environment(self.templates, language, self.state.site.zone).overlay(
+        zone = self.state.site.zone
+        return make_environment(self.templates, language, zone, self.catalogs).overlay(
             autoescape=False
         )
 
     def url(self, event_id: str) -> str:
-        return f"{self.state.site.base_url}incidents/{event_id}/"
+        return Urls.of(self.state.site).event_url(event_id)
 
     def message(self, notice: Notice, language: str) -> Message:
         """The subject, body and webhook JSON of `notice` in `language`."""
-        gettext = translations(language).gettext
-        formatter = Formatter(language, self.state.site.zone)
+        gettext = translations(language, self.catalogs).gettext
+        formatter = Formatter(language, self.state.site.zone, self.catalogs)
         duration = _duration(notice, formatter, self.state.now)
         values = {"title": notice.event.title, "duration": duration}
         context = {
@@ -100,7 +107,7 @@ class Writer:
 
     def test_message(self, language: str) -> Message:
         """The message of `notify --test`."""
-        gettext = translations(language).gettext
+        gettext = translations(language, self.catalogs).gettext
         values = {"title": self.state.site.title}
         subject = gettext(HEADLINES["test"]) % values
         body = gettext(LEADS["test"]) % values + "\n\n" + self.state.site.base_url + "\n"
@@ -129,6 +136,8 @@ class Writer:
         affected = [self.names[c] for c in event.components if c in self.names]
         if affected:
             found.append((gettext(AFFECTED), ", ".join(affected)))
+        if event.servers:  # only these servers of the components (issue 16)
+            found.append((gettext(AFFECTED_SERVERS), ", ".join(event.servers)))
         return found
 
     # --- webhooks -----------------------------------------------------------------------
@@ -238,6 +247,8 @@ def _incident(notice: Notice) -> dict[str, Any]:
         "components": list(event.components),
         "backfilled": False,
     }
+    if event.servers:  # not Statuspage's: the servers it concerns, as servers.json names them
+        base["servers"] = list(event.servers)
     if isinstance(event, Incident):
         posted = [u for u in event.updates if notice.update is None or u.at <= notice.update.at]
         updates: list[IncidentUpdate | WindowUpdate] = list(posted)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from statuspage.errors import StatusPageError
+from statuspage.i18n.catalogs import SiteCatalogs, load_catalogs
 from statuspage.load.sources import TEMPLATE_DIR, load_sources
 from statuspage.model.models import Window
 from statuspage.model.times import resolve_now
@@ -51,10 +52,16 @@ class Report:
     failures: list[str] = field(default_factory=list)
 
 
-def site_state(config_path: Path, now: datetime) -> SiteState:
-    """Stages 1 to 3: the valid site's state at `now` (InvalidInputError otherwise)."""
-    site, events = require_valid(validate_sources(load_sources(config_path)))
-    return compute_state(site, events, resolve_now(now, site.zone))
+def site_state(config_path: Path, now: datetime) -> tuple[SiteState, SiteCatalogs]:
+    """Stages 1 to 3: the valid site's state at `now`, and its own catalogs (locales/)
+    (InvalidInputError otherwise)."""
+    sources = load_sources(config_path)
+    catalogs = load_catalogs(sources.root)
+    validated = validate_sources(sources, None, catalogs.languages)
+    if catalogs.problems:
+        validated = replace(validated, problems=validated.problems + catalogs.problems)
+    site, events = require_valid(validated)
+    return compute_state(site, events, resolve_now(now, site.zone)), catalogs
 
 
 def notify(
@@ -64,7 +71,7 @@ def notify(
     environ: Mapping[str, str] | None = None,
 ) -> Report:
     """Send every notice due at `options.now` to each channel that has not had it."""
-    state = site_state(config_path, options.now)
+    state, catalogs = site_state(config_path, options.now)
     report = Report()
     values = dict(os.environ if environ is None else environ)
     if options.dry_run:  # it sends nothing, so it needs no secrets
@@ -77,7 +84,7 @@ def notify(
         _say(report, echo, "no channels: add notify: channels: to statuspage.yaml")
         return report
     root = config_path.resolve().parent
-    writer = Writer(state, root / TEMPLATE_DIR)
+    writer = Writer(state, root / TEMPLATE_DIR, catalogs)
     if options.test_channel is not None:
         return _send_test(channels, writer, options, echo)
     if not options.dry_run:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, Timezone, vRecur, vText
 
+from statuspage.i18n.catalogs import SiteCatalogs
 from statuspage.model.times import parse_rule_parts, wall_to_utc
 from statuspage.outputs.summary import EventSummary
 from statuspage.outputs.urls import CALENDAR, Urls, component_calendar, server_calendar
@@ -23,6 +24,7 @@ from statuspage.state import SiteState, WindowState
 
 #: How often subscribed calendar apps should fetch the calendar again.
 REFRESH = timedelta(minutes=15)
+_BEGIN = b"BEGIN:VCALENDAR\r\n"
 _END = b"END:VCALENDAR\r\n"
 
 
@@ -34,8 +36,11 @@ class _Written:
     tzids: frozenset[str]
 
 
-def render_calendars(state: SiteState, language: str) -> dict[str, bytes]:
-    """calendar.ics, and components/ID/calendar.ics for each component, in `language`.
+def render_calendars(
+    state: SiteState, language: str, catalogs: SiteCatalogs | None = None
+) -> dict[str, bytes]:
+    """calendar.ics, and components/ID/calendar.ics for each component, in `language`
+    (its words from the site's own catalog of it in `catalogs` first).
 
     Each is what icalendar writes for a Calendar of the windows' VEVENTs and the
     VTIMEZONEs they need (Calendar.add_missing_timezones); the VEVENTs and VTIMEZONEs
@@ -44,11 +49,12 @@ def render_calendars(state: SiteState, language: str) -> dict[str, bytes]:
     site = state.site
     urls = Urls.of(site, language)
     windows = sorted(state.windows, key=lambda w: w.window.id)
-    summary = EventSummary(state, language)
+    summary = EventSummary(state, language, catalogs)
     written = {window.window.id: _write(state, urls, summary, window) for window in windows}
     zones: dict[str, bytes | None] = {}
+    heads = _Heads(state)
     every = [written[w.window.id] for w in windows]
-    outputs = {urls.path(CALENDAR): _calendar(state, every, site.title, zones)}
+    outputs = {urls.path(CALENDAR): _calendar(heads, every, site.title, zones)}
     # Each component's windows, gathered in one pass over them.
     windows_of: dict[str, list[_Written]] = {component.id: [] for component in site.components}
     for window in windows:
@@ -58,9 +64,9 @@ def render_calendars(state: SiteState, language: str) -> dict[str, bytes]:
     for component in site.components:
         mine = windows_of[component.id]
         outputs[urls.path(component_calendar(component.id))] = _calendar(
-            state, mine, f"{site.title}: {component.name}", zones
+            heads, mine, f"{site.title}: {component.name}", zones
         )
-    outputs.update(_server_calendars(state, urls, windows, written, zones))
+    outputs.update(_server_calendars(state, urls, windows, written, heads, zones))
     return outputs
 
 
@@ -69,6 +75,7 @@ def _server_calendars(
     urls: Urls,
     windows: list[WindowState],
     written: dict[str, _Written],
+    heads: _Heads,
     zones: dict[str, bytes | None],
 ) -> dict[str, bytes]:
     """servers/NAME/calendar.ics: the windows of its component that name no servers, or
@@ -89,7 +96,7 @@ def _server_calendars(
         ids = heapq.merge(wide.get(cid, []), named.get((cid, name), []))
         mine = [written[window_id] for window_id in ids]
         title = f"{state.site.title}: {name}"
-        outputs[urls.path(server_calendar(name))] = _calendar(state, mine, title, zones)
+        outputs[urls.path(server_calendar(name))] = _calendar(heads, mine, title, zones)
     return outputs
 
 
@@ -115,29 +122,51 @@ def _timezone(tzid: str, zones: dict[str, bytes | None]) -> bytes | None:
     return zones[tzid]
 
 
+class _Heads:
+    """The calendars' opening lines, made once by icalendar: all but the name are the same
+    for every calendar of a site (a site with servers has thousands), and the name's own
+    line is what icalendar writes for it alone."""
+
+    _PLACEHOLDER = "statuspage-calendar-name"
+
+    def __init__(self, state: SiteState) -> None:
+        site = state.site
+        calendar = Calendar()
+        calendar.add("prodid", "-//statuspage//statuspage//EN")
+        calendar.add("version", "2.0")
+        calendar.add("calscale", "GREGORIAN")
+        calendar.add("method", "PUBLISH")
+        calendar.add("x-wr-calname", vText(self._PLACEHOLDER))
+        calendar.add("x-wr-timezone", site.timezone)
+        calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT15M")
+        head = bytes(calendar.to_ical())
+        if not head.endswith(_END):
+            raise AssertionError("icalendar ends a calendar with END:VCALENDAR")
+        self._before, self._after = head[: -len(_END)].split(self._name_line(self._PLACEHOLDER))
+        self.tzids = frozenset(calendar.get_used_tzids())
+
+    @staticmethod
+    def _name_line(name: str) -> bytes:
+        alone = Calendar()
+        alone.add("x-wr-calname", vText(name))
+        return bytes(alone.to_ical())[len(_BEGIN) : -len(_END)]
+
+    def head(self, name: str) -> bytes:
+        """The calendar named `name` up to its first VTIMEZONE or VEVENT."""
+        return self._before + self._name_line(name) + self._after
+
+
 def _calendar(
-    state: SiteState, windows: list[_Written], name: str, zones: dict[str, bytes | None]
+    heads: _Heads, windows: list[_Written], name: str, zones: dict[str, bytes | None]
 ) -> bytes:
-    site = state.site
-    calendar = Calendar()
-    calendar.add("prodid", "-//statuspage//statuspage//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", vText(name))
-    calendar.add("x-wr-timezone", site.timezone)
-    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", "PT15M")
-    head = bytes(calendar.to_ical())
-    if not head.endswith(_END):
-        raise AssertionError("icalendar ends a calendar with END:VCALENDAR")
-    used = calendar.get_used_tzids().union(*(window.tzids for window in windows)) - {"UTC"}
+    used = heads.tzids.union(*(window.tzids for window in windows)) - {"UTC"}
     # Every time is in the site's zone, so this is one zone (or none): icalendar's own order,
     # a set's, only ever mattered for more.
     timezones = [_timezone(tzid, zones) for tzid in sorted(used)]
     return b"".join(
         [
-            head[: -len(_END)],
+            heads.head(name),
             *(zone for zone in timezones if zone is not None),
             *(window.ical for window in windows),
             _END,

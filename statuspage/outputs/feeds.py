@@ -22,6 +22,7 @@ from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
 from statuspage.i18n import N_, Formatter, translations
+from statuspage.i18n.catalogs import SiteCatalogs
 from statuspage.model.markdown import render_markdown
 from statuspage.model.models import Incident, IncidentUpdate, Window, WindowUpdate
 from statuspage.outputs.summary import EventSummary
@@ -67,12 +68,14 @@ class FeedItem:
 class _Writer:
     """Turns events into feed items in `language`."""
 
-    def __init__(self, state: SiteState, language: str) -> None:
+    def __init__(
+        self, state: SiteState, language: str, catalogs: SiteCatalogs | None = None
+    ) -> None:
         self.state = state
         self.urls = Urls.of(state.site, language)
-        self._ = translations(language).gettext
-        self.formatter = Formatter(language, state.site.zone)
-        self.summary = EventSummary(state, language)
+        self._ = translations(language, catalogs).gettext
+        self.formatter = Formatter(language, state.site.zone, catalogs)
+        self.summary = EventSummary(state, language, catalogs)
         self.label = self.summary.labels.text
 
     def page(self, event_id: str) -> str:
@@ -177,9 +180,12 @@ def _entry_id(url: str, at: datetime, status: str, repeat: int) -> str:
     return f"{url}#{at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{status}{suffix}"
 
 
-def feed_items(state: SiteState, language: str) -> list[FeedItem]:
-    """Every item of the site's feeds in `language`, newest first."""
-    writer = _Writer(state, language)
+def feed_items(
+    state: SiteState, language: str, catalogs: SiteCatalogs | None = None
+) -> list[FeedItem]:
+    """Every item of the site's feeds in `language`, newest first (its words from the
+    site's own catalog of it in `catalogs` first)."""
+    writer = _Writer(state, language, catalogs)
     items: list[FeedItem] = []
     for incident in state.incidents:
         items.extend(writer.incident_items(incident))
@@ -188,10 +194,12 @@ def feed_items(state: SiteState, language: str) -> list[FeedItem]:
     return sorted(items, key=lambda item: (item.published, item.id), reverse=True)
 
 
-def render_feeds(state: SiteState, language: str) -> dict[str, bytes]:
+def render_feeds(
+    state: SiteState, language: str, catalogs: SiteCatalogs | None = None
+) -> dict[str, bytes]:
     """feed.atom, feed.rss, feed.json, history.atom, history.rss and one Atom feed per
-    component, in `language`."""
-    items = feed_items(state, language)
+    component, in `language` (with the site's own `catalogs`)."""
+    items = feed_items(state, language, catalogs)
     latest = items[:FEED_LENGTH]
     site = state.site
     urls = Urls.of(site, language)
@@ -221,7 +229,12 @@ def render_feeds(state: SiteState, language: str) -> dict[str, bytes]:
 
 def _server_feeds(state: SiteState, urls: Urls, items: list[FeedItem]) -> dict[str, bytes]:
     """servers/NAME/feed.atom: the latest items of the events that touch each server (an
-    event naming no servers touches all of its components'), gathered in one pass."""
+    event naming no servers touches all of its components'), gathered in one pass.
+
+    A site has thousands of servers and they share most items, so each item's entry is
+    written once (`_Entries`) and each feed is its head and its entries joined: the bytes
+    feedgen writes for the whole feed.
+    """
     if not state.servers:
         return {}
     wide: dict[str, list[FeedItem]] = defaultdict(list)
@@ -236,21 +249,64 @@ def _server_feeds(state: SiteState, urls: Urls, items: list[FeedItem]) -> dict[s
                     if len(named[component_id, name]) < FEED_LENGTH:
                         named[component_id, name].append(item)
     newest = attrgetter("published", "id")
-    outputs = {}
+    feeds = []
     for server in state.servers:
         cid, name = server.component.component.id, server.name
         merged = heapq.merge(
             wide.get(cid, []), named.get((cid, name), []), key=newest, reverse=True
         )
-        mine = list(islice(merged, FEED_LENGTH))
-        feed = urls.path(server_feed(name))
-        outputs[feed] = _atom(state, urls, mine, feed, f"{state.site.title}: {name}")
+        feeds.append((name, list(islice(merged, FEED_LENGTH))))
+    entries = _Entries(state, urls, [item for _, mine in feeds for item in mine])
+    outputs = {}
+    for name, mine in feeds:
+        path = urls.path(server_feed(name))
+        head = _generator(state, urls, mine, path, f"{state.site.title}: {name}", entries=False)
+        outputs[path] = entries.feed(bytes(head.atom_str(pretty=True)), mine)
     return outputs
 
 
+class _Entries:
+    """The Atom entries of some items, each as feedgen writes it in a pretty-printed feed."""
+
+    _OPEN = b"  <entry>"
+    _CLOSE = b"</feed>\n"
+
+    def __init__(self, state: SiteState, urls: Urls, items: Iterable[FeedItem]) -> None:
+        unique = list({item.id: item for item in items}.values())
+        whole = bytes(_generator(state, urls, unique, "", None).atom_str(pretty=True))
+        # feedgen writes the entries last, in the items' order: cut it there. ("<entry>"
+        # inside an entry's text is escaped, so the cuts are the entries' own.)
+        pieces = whole[: -len(self._CLOSE)].split(b"\n" + self._OPEN)[1:]
+        if len(pieces) != len(unique):
+            raise AssertionError("feedgen writes one <entry> per item")
+        self._written = {
+            item.id: self._OPEN + piece.rstrip(b"\n") + b"\n"
+            for item, piece in zip(unique, pieces, strict=True)
+        }
+        self._joined: dict[tuple[str, ...], bytes] = {}
+
+    def feed(self, head: bytes, items: list[FeedItem]) -> bytes:
+        """The feed of `items` whose head (a feed without entries) is `head`."""
+        key = tuple(item.id for item in items)
+        joined = self._joined.get(key)
+        if joined is None:
+            joined = self._joined[key] = b"".join(self._written[item.id] for item in items)
+        if not head.endswith(self._CLOSE):
+            raise AssertionError("feedgen ends a feed with </feed>")
+        return head[: -len(self._CLOSE)] + joined + self._CLOSE
+
+
 def _generator(
-    state: SiteState, urls: Urls, items: list[FeedItem], path: str, title: str | None
+    state: SiteState,
+    urls: Urls,
+    items: list[FeedItem],
+    path: str,
+    title: str | None,
+    *,
+    entries: bool = True,
 ) -> FeedGenerator:
+    """The feed of `items` (with `entries` false, only its head: no entries, but updated
+    as their feed is)."""
     site = state.site
     feed = FeedGenerator()
     feed.id(urls.url(path))
@@ -265,7 +321,7 @@ def _generator(
     )
     feed.updated(updated)
     feed.lastBuildDate(updated)  # else feedgen writes the wall clock
-    for item in reversed(items):  # feedgen prepends entries
+    for item in reversed(items if entries else []):  # feedgen prepends entries
         entry = feed.add_entry()
         entry.id(item.id)
         entry.guid(item.id, permalink=False)

@@ -16,6 +16,7 @@ import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from itertools import islice
 from operator import attrgetter
 from pathlib import Path, PurePath
 from types import (
@@ -55,7 +56,17 @@ from markupsafe import Markup, escape
 
 from statuspage import __version__
 from statuspage.errors import Problem, StatusPageError
-from statuspage.i18n import N_, RTL, Formatter, Labels, translations
+from statuspage.i18n import (
+    N_,
+    Formatter,
+    Labels,
+    Parts,
+    isolate_runs,
+    right_to_left,
+    text_direction,
+    translations,
+)
+from statuspage.i18n.catalogs import SiteCatalogs
 from statuspage.load.sources import (
     THEME_DIR,
     RefusedSourceError,
@@ -68,8 +79,12 @@ from statuspage.model.models import Incident, Window
 from statuspage.model.times import midnight
 from statuspage.outputs.clock import TEMPLATE_PARTS, ClockParts
 from statuspage.outputs.urls import (
+    API_ROOT,
     BADGE,
+    CALENDAR,
     EMBED,
+    EMBED_JS,
+    FEEDS,
     HOME,
     NOT_FOUND,
     ROBOTS,
@@ -98,7 +113,7 @@ from statuspage.state import (
 
 #: Days of history on the home page (SPEC "The site": the last 7 days).
 RECENT_DAYS = 7
-STATIC_FILES = ("static/style.css",)
+STATIC_FILES = ("static/style.css", "static/lookup.js", "static/embed.css")
 
 
 # Shields-like colours of the badge, by the page's indicator.
@@ -282,6 +297,8 @@ class _Sandbox(SandboxedEnvironment):
 
     #: The ids of the callables make_environment gave it as globals.
     trusted: frozenset[int] = frozenset()
+    #: The site's own catalogs it renders with (make_environment's `catalogs`).
+    catalogs: SiteCatalogs | None = None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # SandboxedEnvironment.getattr, with a fast path for the attributes nearly all
@@ -393,9 +410,12 @@ THEME_FILTERS = (
 )
 
 
-def make_environment(user_templates: Path | None, language: str, zone: Any) -> Environment:
+def make_environment(
+    user_templates: Path | None, language: str, zone: Any, catalogs: SiteCatalogs | None = None
+) -> Environment:
     """A sandboxed Jinja environment: the user's templates/ first, then the built-in theme,
-    rendering in `language` with times in `zone` (environment_language tells which).
+    rendering in `language` with times in `zone` (environment_language tells which), its
+    words from the site's own catalog of the language in `catalogs` (locales/) first.
 
     Templates get only the globals and filters set here: none of Jinja's own globals
     (`range`, `dict`, `lipsum`, `cycler`, `joiner`, `namespace`), the gettext functions,
@@ -419,11 +439,12 @@ def make_environment(user_templates: Path | None, language: str, zone: Any) -> E
     )
     env.globals.clear()
     env.filters = {name: FILTERS[name] for name in THEME_FILTERS}
-    catalog = translations(language)
+    env.catalogs = catalogs
+    catalog = translations(language, catalogs)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     env.globals["_"] = _newstyle_gettext(catalog.gettext)
-    formatter = Formatter(language, zone)
-    snippets = Snippets(catalog.gettext, formatter, Labels.of(language))
+    formatter = Formatter(language, zone, catalogs)
+    snippets = Snippets(catalog.gettext, formatter, Labels.of(language, catalogs))
     env.filters.update(
         markdown=render_markdown,
         datetime=formatter.moment,
@@ -441,9 +462,17 @@ def make_environment(user_templates: Path | None, language: str, zone: Any) -> E
         text_width=_text_width,
         badge_colours=BADGE_COLOURS,
         server_indicators=SERVER_INDICATORS,
+        # Where the pages are, from a page's `root` (statuspage/outputs/urls.py).
+        event_path=event_page,
+        component_path=component_page,
+        history_path=history_page,
         server_path=server_page,
+        servers_path=servers_page(),
+        feed_paths=dict(FEEDS),
+        calendar_path=CALENDAR,
+        api_path=API_ROOT,
         language=language,
-        direction="rtl" if language in RTL else "ltr",
+        direction=text_direction(language),
         generator=f"statuspage {__version__}",
         icon_html=snippets.icon,
         status_html=snippets.status,
@@ -471,6 +500,12 @@ def make_environment(user_templates: Path | None, language: str, zone: Any) -> E
 def environment_language(env: Environment) -> str:
     """The language `env` renders in (make_environment's `language`)."""
     return str(env.globals["language"])
+
+
+def environment_catalogs(env: Environment) -> SiteCatalogs | None:
+    """The site's own catalogs `env` renders with (make_environment's `catalogs`); the
+    feeds and calendars of its language take their words from them too."""
+    return getattr(env, "catalogs", None)
 
 
 def _newstyle_gettext(gettext: Callable[[str], str]) -> Callable[..., str]:
@@ -536,16 +571,14 @@ _OVERDUE = N_("Overdue: promised by %(time)s")
 _ZONE_NOTE = N_("Times are in %(zone)s (%(abbreviation)s).")
 
 
-def _pieces(parts: Iterable[tuple[str, str]], isolated: bool) -> str:
-    """A time's pieces (Formatter.moment_parts) as HTML text. On a right-to-left page each
-    piece is a bidi isolate, so that "8:47 AM" after an Urdu date stays one phrase in the
-    reading order (the script writes them the same way)."""
+def _pieces(segments: Sequence[Parts], isolated: bool) -> list[str]:
+    """A time's pieces (Formatter.moment_parts; a window's three segments) as HTML text.
+    On a right-to-left page an Urdu date is one bidi isolate and "8:47 AM EET" (or "2:00 -
+    4:00 AM EET") another, so that the Latin run reads in its own order (isolate_runs;
+    the script writes them the same way)."""
     if not isolated:
-        return "".join(str(escape(text)) for _, text in parts)
-    return "".join(
-        str(escape(f"\N{FIRST STRONG ISOLATE}{text}\N{POP DIRECTIONAL ISOLATE}" if kind else text))
-        for kind, text in parts
-    )
+        return ["".join(str(escape(text)) for _, text in parts) for parts in segments]
+    return [str(escape(text)) for text in isolate_runs(segments)]
 
 
 class Snippets:
@@ -564,7 +597,7 @@ class Snippets:
         self.labels = labels
         self._statuses: dict[str, Markup] = {}
         self._whens: dict[tuple[datetime, timedelta | None], Markup] = {}
-        self._isolated = formatter.language in RTL
+        self._isolated = right_to_left(formatter.language)
 
     def _(self, message: str, **variables: Any) -> Markup:
         """What `_(message, **variables)` gives in an autoescaped template."""
@@ -598,20 +631,20 @@ class Snippets:
 
     def _when(self, moment: datetime) -> Markup:
         iso, parts = self.formatter.iso(moment), self.formatter.moment_parts(moment)
-        return Markup(
-            f'<time datetime="{escape(iso)}" data-local>{_pieces(parts, self._isolated)}</time>'
-        )
+        text = _pieces([parts], self._isolated)[0]
+        return Markup(f'<time datetime="{escape(iso)}" data-local>{text}</time>')
 
     def window_times(self, occurrence: Any) -> Markup:
         """A window as one phrase: 'Tue, Dec 8, 2026, 2:00 - 4:00 AM EET' within a day, both
         dates over midnight (Formatter.window_parts), its ends in two <time> elements."""
         start, end = occurrence.start, occurrence.end
         opening, between, closing = self.formatter.window_parts(start, end)
+        texts = _pieces([opening, (("", between),), closing], self._isolated)
         return Markup(
             f'<span class="range" data-range><time datetime="{escape(self.formatter.iso(start))}">'
-            f"{_pieces(opening, self._isolated)}</time>{escape(between)}"
+            f"{texts[0]}</time>{texts[1]}"
             f'<time datetime="{escape(self.formatter.iso(end))}">'
-            f"{_pieces(closing, self._isolated)}</time></span>"
+            f"{texts[2]}</time></span>"
         )
 
     def zone_note(self, now: datetime) -> Markup:
@@ -776,6 +809,7 @@ def plan_site(state: SiteState, language: str | None = None) -> list[Page]:
         (SITEMAP, "sitemap.xml", {**common, "pages": listed}),
         (ROBOTS, "robots.txt", common),
         (BADGE, "badge.svg", common),
+        (EMBED_JS, "embed.js", common),  # the widget other sites load (issue 16)
     ]
     files += [
         (server_badge(server.name), "badge.svg", {**common, "server": server})
@@ -787,7 +821,7 @@ def plan_site(state: SiteState, language: str | None = None) -> list[Page]:
 
 
 #: How many of its past events a server's page lists (its component's page has them all).
-SERVER_PAST = 20
+SERVER_PAST = 10
 #: How far ahead the embed tells of maintenance (issue 16: starting within 24 hours).
 EMBED_AHEAD = timedelta(hours=24)
 
@@ -829,36 +863,41 @@ def server_events(
     state: SiteState, entries: list[EventEntry]
 ) -> Iterator[tuple[ServerState, ServerEvents]]:
     """Each server with the events its page lists. An event naming no servers is in every
-    server's of its components (kept once per component), one naming some in theirs."""
+    server's of its components (kept once per component), one naming some in theirs; each
+    kept as active or past, so that a server's page takes its latest without a pass over
+    all of its component's."""
     now = state.now
-    wide: dict[str, list[EventEntry]] = defaultdict(list)
-    named: dict[tuple[str, str], list[EventEntry]] = defaultdict(list)
+    wide: dict[str, tuple[list[EventEntry], list[EventEntry]]] = defaultdict(lambda: ([], []))
+    named: dict[tuple[str, str], tuple[list[EventEntry], list[EventEntry]]]
+    named = defaultdict(lambda: ([], []))
     for entry in entries:
+        if entry.state.active:
+            kept = 0
+        elif entry.start <= now:
+            kept = 1
+        else:
+            continue  # a window still to come: the server's upcoming say it
         event = entry.event
         for cid in dict.fromkeys(event.components):
             if event.servers:
                 for name in dict.fromkeys(event.servers):
-                    named[cid, name].append(entry)
+                    named[cid, name][kept].append(entry)
             else:
-                wide[cid].append(entry)
+                wide[cid][kept].append(entry)
+    nothing: tuple[list[EventEntry], list[EventEntry]] = ([], [])
     upcoming = [item for item in state.upcoming if item.status == "scheduled"]
     newest = attrgetter("start", "id")
     for server in state.servers:
         cid, name = server.component.component.id, server.name
-        mine = named.get((cid, name), [])
-        touching = heapq.merge(wide.get(cid, []), mine, key=newest, reverse=True)
-        active: list[EventEntry] = []
-        past: list[EventEntry] = []
-        count = 0
-        for entry in touching:
-            if entry.state.active:
-                active.append(entry)
-            elif entry.start <= now:
-                count += 1
-                if len(past) < SERVER_PAST:
-                    past.append(entry)
+        (wide_active, wide_past), (own_active, own_past) = (
+            wide.get(cid, nothing),
+            named.get((cid, name), nothing),
+        )
+        active = list(heapq.merge(wide_active, own_active, key=newest, reverse=True))
+        past = heapq.merge(wide_past, own_past, key=newest, reverse=True)
         coming = [item for item in upcoming if touches(item.window.window, cid, name)]
-        yield server, ServerEvents(active, coming, past, count)
+        count = len(wide_past) + len(own_past)
+        yield server, ServerEvents(active, coming, list(islice(past, SERVER_PAST)), count)
 
 
 def _plan_embeds(state: SiteState, page: Callable[..., None]) -> None:
@@ -868,21 +907,16 @@ def _plan_embeds(state: SiteState, page: Callable[..., None]) -> None:
         for item in state.upcoming
         if item.status == "scheduled" and item.occurrence.start <= state.now + EMBED_AHEAD
     ]
-    page(
-        file_of(EMBED),
-        "embed.html",
-        incidents=list(state.active_incidents),
-        running=list(state.running_windows),
-        soon=soon,
-    )
+    incidents, running = list(state.active_incidents), list(state.running_windows)
+    page(file_of(EMBED), "embed.html", incidents=incidents, running=running, soon=soon)
     for server in state.servers:
         cid, name = server.component.component.id, server.name
         page(
             file_of(embed_server_page(server.name)),
             "embed.html",
             server=server,
-            incidents=[i for i in state.active_incidents if touches(i.incident, cid, name)],
-            running=[w for w in state.running_windows if touches(w.window, cid, name)],
+            incidents=[i for i in incidents if touches(i.incident, cid, name)],
+            running=[w for w in running if touches(w.window, cid, name)],
             soon=[item for item in soon if touches(item.window.window, cid, name)],
         )
 

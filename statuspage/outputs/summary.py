@@ -9,14 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from statuspage.i18n import AFFECTED, Labels
+from statuspage.i18n.catalogs import SiteCatalogs
 from statuspage.state import SiteState
 
 
 class EventSummary:
-    """An event's headline and affected components in `language`, for the site of `state`."""
+    """An event's headline and affected components in `language`, for the site of `state`
+    (with its own catalogs in `catalogs`, if any)."""
 
-    def __init__(self, state: SiteState, language: str) -> None:
-        self.labels = Labels.of(language)
+    def __init__(
+        self, state: SiteState, language: str, catalogs: SiteCatalogs | None = None
+    ) -> None:
+        self.labels = Labels.of(language, catalogs)
         #: The name of each component, by its id.
         self.names = {c.component.id: c.component.name for c in state.components}
 

@@ -35,6 +35,8 @@ HISTORY_FEEDS = {"atom": "history.atom", "rss": "history.rss"}
 SERVERS_JSON = "servers.json"
 #: The page made for an <iframe> on other sites (issue 16).
 EMBED = "embed/"
+#: The script other sites load to show the status (issue 16): beside the API it reads.
+EMBED_JS = "embed.js"
 _FEED_ENDINGS = (".atom", ".rss", FEEDS["json"])
 _CALENDAR_ENDING = ".ics"
 

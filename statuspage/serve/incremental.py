@@ -31,18 +31,21 @@ from jinja2 import Environment
 
 from statuspage.build import build_warnings, subscriber_families
 from statuspage.errors import Problem
+from statuspage.i18n.catalogs import SiteCatalogs
 from statuspage.load.cache import ParseCache
 from statuspage.load.documents import Document, Found, LoadError
 from statuspage.load.sources import EVENT_DIR, TEMPLATE_DIR
 from statuspage.outputs.pages import (
     Page,
     compile_templates,
+    environment_catalogs,
     environment_language,
     make_environment,
     plan_site,
     render_pages,
 )
 from statuspage.outputs.parallel import Task
+from statuspage.outputs.urls import Urls, event_page, file_of
 from statuspage.pipeline import Caches, load_state
 from statuspage.state import SiteState
 
@@ -144,7 +147,9 @@ class Project:
         if any(path == templates or path.is_relative_to(templates) for path in changed):
             self._environment = None  # the watcher saw a template change
         last = self._environment
-        environment = self._environment_for(templates, config.language, config.zone)
+        environment = self._environment_for(
+            templates, config.language, config.zone, loaded.catalogs
+        )
         served = Site(state, environment, build_warnings(validated, state))
         # What a change most likely breaks is rendered before the site is shown, so that
         # a rebuild `build` would refuse fails here, not a moment later in the check:
@@ -156,8 +161,9 @@ class Project:
                 compile_templates(served.pages(), environment)
                 served.render(served.first_of_each_template())
             else:
+                placed = Urls.of(config, environment_language(environment))
                 served.render(
-                    f"{EVENT_DIR}/{Path(key).stem}/index.html"
+                    placed.path(file_of(event_page(Path(key).stem)))
                     for key in self._documents.parsed
                     if key.startswith(f"{EVENT_DIR}/")
                 )
@@ -169,15 +175,18 @@ class Project:
             raise
         return served
 
-    def _environment_for(self, templates: Path, language: str, zone: tzinfo) -> Environment:
+    def _environment_for(
+        self, templates: Path, language: str, zone: tzinfo, catalogs: SiteCatalogs
+    ) -> Environment:
         """The last Jinja environment (its templates compiled) unless a template changed:
-        the watcher said so (above), or a file under templates/ has another stat.
+        the watcher said so (above), or a file under templates/ has another stat; or the
+        site's own catalogs (locales/, read on each load) are not those it was made with.
 
         (An environment loads a template when a page first needs it, so a site kept to
         fall back on may load one edited since; the check has loaded all it renders.)"""
-        key = (language, zone, _tree_signature(templates))
+        key = (language, zone, catalogs, _tree_signature(templates))
         if self._environment is None or self._environment[0] != key:
-            self._environment = (key, make_environment(templates, language, zone))
+            self._environment = (key, make_environment(templates, language, zone, catalogs))
         return self._environment[1]
 
 
@@ -218,7 +227,9 @@ class Site:
         self._environment = environment
         language = environment_language(environment)
         self._pages: dict[str, Page] = {page.path: page for page in plan_site(state, language)}
-        families = subscriber_families(state, language=language)
+        families = subscriber_families(
+            state, language=language, catalogs=environment_catalogs(environment)
+        )
         self._groups = [_Group(task, holds) for task, holds in families]
         self._files: dict[str, bytes] = {}
         self._group_lock = threading.Lock()

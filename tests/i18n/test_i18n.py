@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from statuspage.i18n import LANGUAGES
@@ -16,18 +18,15 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
 def _extracted() -> set[str]:
-    """Extract the messages afresh, as `pybabel extract -F babel.cfg -k N_` does."""
+    """Extract the messages afresh, as `pybabel extract -F babel.cfg -k N_` does (the
+    files and methods of babel.cfg: the theme's .html, .svg and .js templates too)."""
+    method_map, options_map = parse_mapping_cfg(
+        io.StringIO((REPO_ROOT / "babel.cfg").read_text(encoding="utf-8"))
+    )
     found = extract_from_dir(
         str(REPO_ROOT),
-        method_map=[
-            ("statuspage/**.py", "python"),
-            ("statuspage/theme/**.html", "jinja2"),
-            ("statuspage/theme/**.svg", "jinja2"),
-        ],
-        options_map={
-            pattern: {"extensions": "jinja2.ext.i18n,jinja2.ext.do"}
-            for pattern in ("statuspage/theme/**.html", "statuspage/theme/**.svg")
-        },
+        method_map=method_map,
+        options_map=options_map,
         keywords={**DEFAULT_KEYWORDS, "N_": None},
     )
     messages = set()

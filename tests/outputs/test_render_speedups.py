@@ -17,7 +17,7 @@ from icalendar import Calendar
 from jinja2 import Environment
 
 from statuspage.build import build
-from statuspage.i18n import LABELS, LANGUAGES, Formatter, translations
+from statuspage.i18n import LABELS, LANGUAGES, Formatter, isolate_runs, translations
 from statuspage.model.markdown import _PARSER, _PLAIN, render_markdown
 from statuspage.outputs.calendar import render_calendars
 from statuspage.outputs.pages import make_environment, plan_site
@@ -47,7 +47,7 @@ ORIGINAL_MACROS = """{# Small pieces shared by the pages. Status is always words
 {%- endmacro %}
 
 {% macro pieces(parts) -%}
-{% for kind, text in parts %}{% if kind %}{{ isolate[0] ~ text ~ isolate[1] }}{% else %}{{ text }}{% endif %}{% endfor %}
+{{ isolated([parts])[0] }}
 {%- endmacro %}
 
 {% macro when(moment) -%}
@@ -79,7 +79,8 @@ ORIGINAL_MACROS = """{# Small pieces shared by the pages. Status is always words
 
 {% macro window_times(occurrence) -%}
 {% set opening, between, closing = window_parts(occurrence.start, occurrence.end) -%}
-<span class="range" data-range><time datetime="{{ occurrence.start|iso }}">{{ pieces(opening) }}</time>{{ between }}<time datetime="{{ occurrence.end|iso }}">{{ pieces(closing) }}</time></span>
+{% set texts = isolated([opening, [("", between)], closing]) -%}
+<span class="range" data-range><time datetime="{{ occurrence.start|iso }}">{{ texts[0] }}</time>{{ texts[1] }}<time datetime="{{ occurrence.end|iso }}">{{ texts[2] }}</time></span>
 {%- endmacro %}
 
 {% macro affected(effects, ids, components_by_id) -%}
@@ -117,7 +118,10 @@ def environments(tmp_path: Path, language: str, zone: Any) -> tuple[Environment,
     plain.globals.update(
         moment_parts=lambda moment: Formatter(language, zone).moment_parts(moment),
         window_parts=lambda start, end: Formatter(language, zone).window_parts(start, end),
-        isolate=("\u2068", "\u2069") if language == "ur" else ("", ""),
+        # On a right-to-left page, bidi isolates round each run (i18n.isolate_runs).
+        isolated=isolate_runs
+        if language == "ur"
+        else lambda segments: ["".join(text for _, text in parts) for parts in segments],
     )
     return fast, plain
 

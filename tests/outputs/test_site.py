@@ -292,9 +292,10 @@ def test_template_typo_names_template_and_line(project: Project) -> None:
 def test_build_command_reports_and_refuses_bad_input(project: Project, runner: CliRunner) -> None:
     result = runner.invoke(cli, ["build", "--now", "2026-11-23T10:00"])
     assert result.exit_code == 0, result.output
-    # 8 pages (index, history, three components, 404, the embed, stylesheet), sitemap,
-    # robots, badge, 5 site feeds and 3 component feeds, 4 calendars, 8 API files
-    assert result.output.strip() == "Built 31 files into site."
+    # 7 pages (index, history, three components, 404, the embed), 3 static files (the
+    # stylesheets, the lookup's script), sitemap, robots, badge, embed.js, 5 site feeds and
+    # 3 component feeds, 4 calendars, 8 API files
+    assert result.output.strip() == "Built 34 files into site."
     project.write_event("broken", "type: incident\n")
     before = {p: p.read_bytes() for p in (project.root / "site").rglob("*") if p.is_file()}
     result = runner.invoke(cli, ["build", "--now", "2026-11-23T10:00"])

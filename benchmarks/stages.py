@@ -3,6 +3,7 @@
     python benchmarks/stages.py                    # 10,000 generated events
     python benchmarks/stages.py 1000 --profile 25  # and a cProfile of the build, top 25
     python benchmarks/stages.py --repo PATH        # an existing status repository
+    python benchmarks/stages.py --servers 5000     # with 5,000 servers (bench.py's)
 
 Then the same for `serve` after one event file changed: the rebuild, and the two pages
 a browser asks for next (profiled too with --profile).
@@ -38,6 +39,7 @@ from statuspage.outputs.api import render_api
 from statuspage.outputs.calendar import render_calendars
 from statuspage.outputs.feeds import render_feeds
 from statuspage.outputs.pages import make_environment, plan_site, render_pages
+from statuspage.outputs.servers import render_servers
 from statuspage.serve.incremental import Project
 from statuspage.state import compute_state
 
@@ -60,16 +62,28 @@ def run_stages(root: Path, output: Path) -> None:
         state = stage("state", lambda: compute_state(site, events, resolve_now(NOW, site.zone)))
         stage("ahead", lambda: state.ahead)  # the states the script follows (issue 12)
         env = make_environment(root / "templates", site.language, site.zone)
-        outputs = stage("render", lambda: render_pages(plan_site(state, site.language), env))
+        pages = stage("plan", lambda: plan_site(state, site.language))
+        outputs: dict[str, bytes] = {}
+        by_template: dict[str, list[Any]] = {}
+        for page in pages:
+            by_template.setdefault(page.template, []).append(page)
+        for template, group in sorted(by_template.items(), key=lambda item: -len(item[1])):
+            # Each template's pages, the largest families first (the states ahead and the
+            # macros are made on the first page that asks, as in a build).
+            outputs.update(
+                stage(f"{template} ({len(group):,})", lambda group=group: render_pages(group, env))
+            )
         outputs.update(stage("feeds", lambda: render_feeds(state, site.language)))
         outputs.update(stage("calendars", lambda: render_calendars(state, site.language)))
         outputs.update(stage("api", lambda: render_api(state)))
+        outputs.update(stage("servers.json", lambda: render_servers(state, site.language)))
         stage("warnings", lambda: find_warnings(state, validated.documents))
         stage("write", lambda: write_site(outputs, output))
     for name, wall, cpu in timings:
-        print(f"  {name:10} {wall:7.3f} s wall {cpu:7.3f} s CPU")
+        print(f"  {name:24} {wall:7.3f} s wall {cpu:7.3f} s CPU")
     print(
-        f"  {'total':10} {sum(t[1] for t in timings):7.3f} s wall {sum(t[2] for t in timings):7.3f} s CPU"
+        f"  {'total':24} {sum(t[1] for t in timings):7.3f} s wall {sum(t[2] for t in timings):7.3f} s CPU"
+        f"  ({len(outputs):,} files)"
     )
 
 
@@ -109,13 +123,14 @@ def main() -> None:
     parser.add_argument("count", nargs="?", type=int, default=10_000)
     parser.add_argument("--repo", type=Path, help="time this repository instead of a generated one")
     parser.add_argument("--profile", type=int, metavar="N", help="also profile, print the top N")
+    parser.add_argument("--servers", type=int, default=0, help="generate this many servers too")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="statuspage-stages-") as directory:
         root = arguments.repo
         if root is None:
             root = Path(directory) / "repo"
             root.mkdir()
-            generate(root, arguments.count)
+            generate(root, arguments.count, servers=arguments.servers)
         print(f"{root}: {sum(1 for _ in (root / 'incidents').glob('*.yaml')):,} event files")
         run_stages(root, Path(directory) / "site")
         run_serve_rebuild(root, arguments.profile)

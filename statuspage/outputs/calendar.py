@@ -24,6 +24,10 @@ from statuspage.state import SiteState, WindowState
 
 #: How often subscribed calendar apps should fetch the calendar again.
 REFRESH = timedelta(minutes=15)
+#: How far back a server's calendar goes: the windows still to come, running or ended
+#: within it (a site's and a component's calendars keep every window). A site of 5,000
+#: servers and five years of windows wrote 600 MB of server calendars without it.
+SERVER_CALENDAR_PAST = timedelta(days=31)
 _BEGIN = b"BEGIN:VCALENDAR\r\n"
 _END = b"END:VCALENDAR\r\n"
 
@@ -79,10 +83,14 @@ def _server_calendars(
     zones: dict[str, bytes | None],
 ) -> dict[str, bytes]:
     """servers/NAME/calendar.ics: the windows of its component that name no servers, or
-    name it (in the order of their ids, as every calendar), gathered in one pass."""
+    name it (in the order of their ids, as every calendar), gathered in one pass; those
+    to come, running or ended within SERVER_CALENDAR_PAST only."""
     wide: dict[str, list[str]] = defaultdict(list)
     named: dict[tuple[str, str], list[str]] = defaultdict(list)
+    since = state.now - SERVER_CALENDAR_PAST
     for window in windows:
+        if not any(occurrence.end >= since for occurrence in window.occurrences):
+            continue
         event = window.window
         for component_id in dict.fromkeys(event.components):
             if event.servers:

@@ -195,3 +195,33 @@ def test_a_server_feed_is_what_feedgen_writes_for_it_whole(project: Project) -> 
         assert mine or cid == "email", name
         whole = feeds._atom(state, urls, mine, path, f"{state.site.title}: {name}")
         assert written[path] == whole, name
+
+
+def test_a_servers_calendar_keeps_the_last_month_and_what_is_to_come(project: Project) -> None:
+    """The component's calendar keeps every window; a server's, those of the last month on
+    (a site of thousands of servers would otherwise publish years of windows each)."""
+    project.write_config(CONFIG.format(web=TWELVE))
+    project.write_event("reboot", REBOOT)  # tomorrow
+    for name, day in [("lately", "2026-11-01"), ("long-ago", "2026-09-01")]:
+        project.write_event(
+            name,
+            f"type: maintenance\ntitle: Patch {name}\ncomponents: [web]\n"
+            f"starts: {day}T02:00\nduration: 1h\n",
+        )
+    project.write_event(  # weekly since 2025: still going, so in every calendar
+        "weekly",
+        "type: backup\ntitle: Weekly backup\ncomponents: [web]\n"
+        "starts: 2025-01-05T03:00\nduration: 1h\nrepeat: FREQ=WEEKLY\n",
+    )
+    build(project.config_path, project.root / "site", NOW)
+
+    def summaries(path: Path) -> set[str]:
+        calendar = Calendar.from_ical(path.read_bytes())
+        return {str(event["summary"]).split(": ", 1)[-1] for event in calendar.walk("VEVENT")}
+
+    site = project.root / "site"
+    component = summaries(site / "components" / "web" / "calendar.ics")
+    assert {"Patch lately", "Patch long-ago", "Weekly backup", "Reboot of web05"} <= component
+    web05 = summaries(site / "servers" / "web05" / "calendar.ics")
+    assert {"Patch lately", "Weekly backup", "Reboot of web05"} <= web05
+    assert "Patch long-ago" not in web05

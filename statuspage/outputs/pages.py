@@ -14,7 +14,7 @@ import os
 import re
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from itertools import islice
 from operator import attrgetter
@@ -850,56 +850,90 @@ def _plan_servers(state: SiteState, entries: list[EventEntry], page: Callable[..
         regions=regions,
         region_names=state.site.regions,
     )
-    for server, events in server_events(state, entries):
+    index = _ServerIndex(state, entries)
+    for server in state.servers:
         page(
             file_of(server_page(server.name)),
             "server.html",
             clock=[f"s:{server.name}"] if server.next_change is not None else [],
             server=server,
             region=state.site.regions.get(server.server.region or ""),
-            events=events,
+            events=_EventsOf(index, server),
         )
 
 
-def server_events(
-    state: SiteState, entries: list[EventEntry]
-) -> Iterator[tuple[ServerState, ServerEvents]]:
-    """Each server with the events its page lists. An event naming no servers is in every
-    server's of its components (kept once per component), one naming some in theirs; each
-    kept as active or past, so that a server's page takes its latest without a pass over
-    all of its component's."""
-    now = state.now
-    wide: dict[str, tuple[list[EventEntry], list[EventEntry]]] = defaultdict(lambda: ([], []))
-    named: dict[tuple[str, str], tuple[list[EventEntry], list[EventEntry]]]
-    named = defaultdict(lambda: ([], []))
-    for entry in entries:
-        if entry.state.active:
-            kept = 0
-        elif entry.start <= now:
-            kept = 1
-        else:
-            continue  # a window still to come: the server's upcoming say it
-        event = entry.event
-        for cid in dict.fromkeys(event.components):
-            if event.servers:
-                for name in dict.fromkeys(event.servers):
-                    named[cid, name][kept].append(entry)
+class _ServerIndex:
+    """What each server's page lists, found per server when asked. An event naming no
+    servers is in every server's of its components (kept once per component), one
+    naming some in theirs; each kept as active or past, so that a server's page takes
+    its latest without a pass over all of its component's. Made on the first ask: `serve`
+    plans every server's page and renders the few a browser asks for."""
+
+    def __init__(self, state: SiteState, entries: list[EventEntry]) -> None:
+        self._state, self._entries = state, entries
+        self._wide: dict[str, tuple[list[EventEntry], list[EventEntry]]] | None = None
+        self._named: dict[tuple[str, str], tuple[list[EventEntry], list[EventEntry]]] = {}
+        self._upcoming: list[UpcomingWindow] = []
+
+    def _index(self) -> dict[str, tuple[list[EventEntry], list[EventEntry]]]:
+        if self._wide is not None:
+            return self._wide
+        now = self._state.now
+        wide: dict[str, tuple[list[EventEntry], list[EventEntry]]] = defaultdict(lambda: ([], []))
+        named: dict[tuple[str, str], tuple[list[EventEntry], list[EventEntry]]]
+        named = defaultdict(lambda: ([], []))
+        for entry in self._entries:
+            if entry.state.active:
+                kept = 0
+            elif entry.start <= now:
+                kept = 1
             else:
-                wide[cid][kept].append(entry)
-    nothing: tuple[list[EventEntry], list[EventEntry]] = ([], [])
-    upcoming = [item for item in state.upcoming if item.status == "scheduled"]
-    newest = attrgetter("start", "id")
-    for server in state.servers:
+                continue  # a window still to come: the server's upcoming say it
+            event = entry.event
+            for cid in dict.fromkeys(event.components):
+                if event.servers:
+                    for name in dict.fromkeys(event.servers):
+                        named[cid, name][kept].append(entry)
+                else:
+                    wide[cid][kept].append(entry)
+        self._named = dict(named)
+        self._upcoming = [item for item in self._state.upcoming if item.status == "scheduled"]
+        self._wide = dict(wide)
+        return self._wide
+
+    def of(self, server: ServerState) -> ServerEvents:
+        """The events `server`'s page lists."""
+        nothing: tuple[list[EventEntry], list[EventEntry]] = ([], [])
+        wide = self._index()
         cid, name = server.component.component.id, server.name
         (wide_active, wide_past), (own_active, own_past) = (
             wide.get(cid, nothing),
-            named.get((cid, name), nothing),
+            self._named.get((cid, name), nothing),
         )
+        newest = attrgetter("start", "id")
         active = list(heapq.merge(wide_active, own_active, key=newest, reverse=True))
         past = heapq.merge(wide_past, own_past, key=newest, reverse=True)
-        coming = [item for item in upcoming if touches(item.window.window, cid, name)]
+        coming = [item for item in self._upcoming if touches(item.window.window, cid, name)]
         count = len(wide_past) + len(own_past)
-        yield server, ServerEvents(active, coming, list(islice(past, SERVER_PAST)), count)
+        return ServerEvents(active, coming, list(islice(past, SERVER_PAST)), count)
+
+
+class _EventsOf:
+    """A server's ServerEvents in its page's context, found when the template first reads
+    them (server.html reads `events.active`, `.upcoming`, `.past`, `.past_count`)."""
+
+    __slots__ = ("_events", "_index", "_server")
+
+    def __init__(self, index: _ServerIndex, server: ServerState) -> None:
+        self._index, self._server = index, server
+        self._events: ServerEvents | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # not one of ServerEvents' (copy and pickle ask for some)
+            raise AttributeError(name)
+        if self._events is None:
+            self._events = self._index.of(self._server)
+        return getattr(self._events, name)
 
 
 def _plan_embeds(state: SiteState, page: Callable[..., None]) -> None:

@@ -139,6 +139,8 @@ LABELS: dict[str, str] = {
 
 #: The heading of the components an event affects (feeds, calendars, notices).
 AFFECTED = N_("Affected components")
+#: The heading of the servers an event names, when it names some (issue 16).
+AFFECTED_SERVERS = N_("Affected servers")
 
 
 class Labels:

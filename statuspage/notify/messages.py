@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from statuspage.i18n import LABELS, N_, Formatter, translations
+from statuspage.i18n import AFFECTED, AFFECTED_SERVERS, LABELS, N_, Formatter, translations
 from statuspage.i18n.catalogs import SiteCatalogs
 from statuspage.model.models import Incident, IncidentUpdate, Window, WindowUpdate
 from statuspage.notify.channels import Message
@@ -53,8 +53,6 @@ LEADS: dict[str, str] = {
 WHEN = N_("When")
 REPEATS = N_("Repeats")
 STATUS = N_("Status")
-AFFECTED = N_("Affected components")
-AFFECTED_SERVERS = N_("Affected servers")
 MORE = N_("More")
 NEXT_UPDATE = N_("Next update by")
 

@@ -193,11 +193,13 @@ def _events(
     headline = summary.headline(source.type, source.title)
     kind = summary.labels.text(source.type)
     affected = summary.affected_line(source.components)
+    servers = summary.servers_line(source.servers)
     description = "\n\n".join(
         part
         for part in (
             source.description or "",
             ": ".join(affected) if affected else "",
+            ": ".join(servers) if servers else "",
             url,
         )
         if part

@@ -81,12 +81,15 @@ class _Writer:
     def page(self, event_id: str) -> str:
         return self.urls.event_url(event_id)
 
-    def facts(self, status: str, components: Iterable[str], extra: str = "") -> Markup:
+    def facts(self, status: str, event: Incident | Window, extra: str = "") -> Markup:
         line = Markup("<p><strong>{}:</strong> {}</p>")
         html = line.format(self._(_STATUS), self.label(status) + extra)
-        affected = self.summary.affected_line(components)
-        if affected:
-            html += line.format(*affected)
+        for found in (
+            self.summary.affected_line(event.components),
+            self.summary.servers_line(event.servers),
+        ):
+            if found:
+                html += line.format(*found)
         return html
 
     def link(self, url: str, title: str) -> Markup:
@@ -127,7 +130,7 @@ class _Writer:
         def write_html() -> str:
             html = (
                 render_markdown(update.message)
-                + self.facts(update.status, event.components, extra)
+                + self.facts(update.status, event, extra)
                 + self.link(url, event.title)
             )
             return str(html)
@@ -158,7 +161,7 @@ class _Writer:
                 Markup("<p><strong>{}:</strong> {}</p>").format(self._(_SCHEDULE), when)
                 + render_markdown(event.description)
                 + render_markdown(message)
-                + self.facts("scheduled", event.components)
+                + self.facts("scheduled", event)
                 + self.link(url, event.title)
             )
             return str(html)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from statuspage.i18n import AFFECTED, Labels
+from statuspage.i18n import AFFECTED, AFFECTED_SERVERS, Labels
 from statuspage.i18n.catalogs import SiteCatalogs
 from statuspage.state import SiteState
 
@@ -37,3 +37,9 @@ class EventSummary:
         """('Affected components', 'Webmail, DNS') in the language; None for no component."""
         names = self.affected(component_ids)
         return (self.labels.gettext(AFFECTED), names) if names else None
+
+    def servers_line(self, servers: Iterable[str] | None) -> tuple[str, str] | None:
+        """('Affected servers', 'web02, web03') for an event naming servers; None for one
+        naming none (it covers every server of its components)."""
+        names = ", ".join(dict.fromkeys(servers or ()))
+        return (self.labels.gettext(AFFECTED_SERVERS), names) if names else None

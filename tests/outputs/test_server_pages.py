@@ -225,3 +225,20 @@ def test_a_servers_calendar_keeps_the_last_month_and_what_is_to_come(project: Pr
     web05 = summaries(site / "servers" / "web05" / "calendar.ics")
     assert {"Patch lately", "Weekly backup", "Reboot of web05"} <= web05
     assert "Patch long-ago" not in web05
+
+
+def test_feeds_and_calendars_name_the_servers_an_event_names(site: Path) -> None:
+    """A subscriber of the site's feed or calendar reads which servers an event concerns;
+    one naming none (every server of its components) names no servers."""
+    feed = feedparser.parse((site / "feed.atom").read_bytes())
+    by_title = {entry.title: entry for entry in feed.entries}
+
+    def facts(title: str) -> str:
+        html = by_title[title].content[0].value
+        return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+
+    assert "Affected servers: web02, web03, web07" in facts("Investigating: Disk array failure")
+    assert "Affected servers" not in facts("Resolved: Slow shared hosting")
+    calendar = Calendar.from_ical((site / "calendar.ics").read_bytes())
+    [reboot] = [e for e in calendar.walk("VEVENT") if "Reboot of web05" in str(e["summary"])]
+    assert "Affected servers: web05" in str(reboot["description"]).splitlines()

@@ -293,3 +293,49 @@ def test_the_ledger_is_on_disk_after_each_send(site: Site) -> None:
     (first, before_first), (second, before_second) = seen
     assert first not in before_first and second not in before_second
     assert first in before_second
+
+
+def test_a_run_killed_mid_send_resends_at_most_that_message(site: Site) -> None:
+    """SIGKILL while the receiver holds the second webhook: the next run sends what was
+    left, and of what the killed run had sent, nothing again but that one message."""
+    _started(site)
+    site.project.write_event("2026-12-02-dns", MAINTENANCE.replace("2026-12-01", "2026-12-02"))
+    running: list[subprocess.Popen[str]] = []
+    keys: list[str] = []
+
+    def answer(request: Request) -> Response:
+        keys.append(request.headers["Idempotency-Key"])
+        if len(keys) == 2 and running:  # the killed run's second webhook, mid-send
+            running[0].kill()
+            running[0].wait(timeout=60)
+        return Response("ok")
+
+    site.server.clear()
+    site.server.expect_request("/hooks/status").respond_with_handler(answer)
+    environment = {**os.environ, **{k: v for k, v in ENV.items() if v is not None}}
+    command = [sys.executable, "-m", "statuspage", "notify", "--now", ANNOUNCE, "--backoff", "0"]
+    running.append(
+        subprocess.Popen(
+            command,
+            cwd=site.project.root,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    )
+    killed_output = running[0].communicate(timeout=120)[0]
+    assert running[0].returncode == -9, killed_output  # killed, not ended by itself
+    assert len(keys) == 2
+    mails_then = len(site.mailbox.raw)
+    running.clear()
+    result = site.notify(ANNOUNCE)  # the next run, as the next CI job
+    assert result.exit_code == 0, result.output
+    first, second = keys[:2]
+    assert first != second
+    assert keys.count(first) == 1  # sent and recorded before the kill: never again
+    assert keys.count(second) == 2  # the one in flight: sent once more, with its key
+    assert set(keys) == {first, second}
+    assert len(site.mailbox.raw) == 2 and mails_then <= 2  # each announcement mailed once
+    assert site.notify(ANNOUNCE).exit_code == 0
+    assert len(keys) == 3 and len(site.mailbox.raw) == 2  # and then nothing more

@@ -34,7 +34,7 @@ from statuspage.outputs.pages import (
     plan_site,
     render_pages,
 )
-from statuspage.outputs.parallel import Task, run_tasks
+from statuspage.outputs.parallel import Taken, Task, run_tasks
 from statuspage.outputs.servers import render_servers
 from statuspage.pipeline import load_state
 from statuspage.state import SiteState
@@ -64,9 +64,12 @@ def build(config_path: Path, output_dir: Path, now: datetime, jobs: int = 1) -> 
     environment = make_environment(
         loaded.sources.root / TEMPLATE_DIR, site.language, site.zone, loaded.catalogs
     )
-    with new_site(target) as tree, closing(render_outputs(state, environment, jobs)) as tasks:
-        for outputs in tasks:  # stage 4, task by task, into stage 5's tree (swapped in at the end)
-            tree.write(outputs)
+    with new_site(target) as tree:
+        # Stage 4, task by task, each written into stage 5's tree where it was rendered
+        # (swapped in at the end).
+        with closing(render_outputs(state, environment, jobs, tree.write_part)) as parts:
+            for part in parts:
+                tree.take(part)
         if loaded.extras is not None:  # and extra/, where the build wrote nothing
             tree.write(loaded.extras.beside(tree.written))
     return BuildReport(target, tree.count, build_warnings(loaded.validated, state))
@@ -82,10 +85,14 @@ PARALLEL_PAGES = 2_000
 
 
 def render_outputs(
-    state: SiteState, environment: Environment, jobs: int = 1
-) -> Generator[dict[str, bytes], None, None]:
-    """Every file of the site, some at a time: the pages, then what subscribers read, in
-    the language `environment` renders in (make_environment's)."""
+    state: SiteState,
+    environment: Environment,
+    jobs: int,
+    sink: Callable[[dict[str, bytes]], Taken],
+) -> Generator[Taken, None, None]:
+    """Every file of the site, some at a time, given to `sink` where it was rendered:
+    the pages, then what subscribers read, in the language `environment` renders in
+    (make_environment's)."""
 
     language = environment_language(environment)
     catalogs = environment_catalogs(environment)
@@ -101,7 +108,7 @@ def render_outputs(
         *subscriber_tasks(state, language, catalogs),
         *(partial(render_pages, part, environment) for part in slices),
     ]
-    return run_tasks(tasks, jobs)
+    return run_tasks(tasks, jobs, sink)
 
 
 def subscriber_tasks(

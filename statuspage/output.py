@@ -29,6 +29,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 try:
@@ -249,12 +250,26 @@ def _failure(error: OSError, target: Path) -> str:
     return f"cannot write the site into {shown}: {reason}{detail}; {shown} is as it was"
 
 
+@dataclass(frozen=True)
+class TreePart:
+    """What one `SiteTree.write_part` did: the files it wrote, and the files and
+    directories it removed to make room (for `SiteTree.take`)."""
+
+    written: tuple[str, ...]
+    removed_files: frozenset[str] = frozenset()
+    removed_directories: frozenset[str] = frozenset()
+
+
 class SiteTree:
     """A directory being made to hold exactly the files written to it, and no others.
 
     A file whose bytes are already there is left alone. Anything in the tree that is not
     a plain file or directory (a link, say) is removed first, never followed, so a
     planted link cannot send a write outside the tree.
+
+    The files may be written by other processes, forks of this one made after the tree
+    (`write_part` there, `take` here with what it returns): the rendered bytes then
+    never cross between processes, only the paths do.
     """
 
     def __init__(self, root: Path, target: Path | None = None) -> None:
@@ -264,24 +279,58 @@ class SiteTree:
         self._files, self._directories, strays = _scan(root)
         for path in strays:
             path.unlink()
+        #: Written by this process (a worker's own view, in a worker).
         self._written: set[str] = set()
+        #: Every path taken into the tree, and the directories they are in.
+        self._taken: set[str] = set()
+        self._taken_directories: set[str] = set()
 
     @property
     def count(self) -> int:
         """How many files have been written, the marker not counted."""
-        return len(self._written - {MARKER})
+        return len(self._taken - {MARKER})
 
     @property
     def written(self) -> frozenset[str]:
         """The paths written so far (relative, '/'-separated), and the marker's."""
-        return frozenset(self._written | {MARKER})
+        return frozenset(self._taken | {MARKER})
 
     def write(self, outputs: Mapping[str, bytes]) -> None:
-        with _plainly(self.target):
-            for relpath in sorted(outputs):
-                self._write(relpath, outputs[relpath])
+        """Write these files into the tree."""
+        self.take(self.write_part(outputs))
 
-    def _write(self, relpath: str, data: bytes) -> None:
+    def write_part(self, outputs: Mapping[str, bytes]) -> TreePart:
+        """Write these files, in this process or a fork of the one that made the tree;
+        what it returns is for `take` in the process that made the tree."""
+        removed_files: set[str] = set()
+        removed_directories: set[str] = set()
+        with _plainly(self.target):
+            written = tuple(
+                self._write(relpath, outputs[relpath], removed_files, removed_directories)
+                for relpath in sorted(outputs)
+            )
+        return TreePart(written, frozenset(removed_files), frozenset(removed_directories))
+
+    def take(self, part: TreePart) -> None:
+        """Count what `write_part` wrote as part of the tree, here or in a worker: two
+        parts that wrote one path, or a file and a directory of one name, are an error."""
+        self._files -= part.removed_files
+        self._directories -= part.removed_directories
+        for relpath in part.written:
+            parent = relpath.rpartition("/")[0]
+            if relpath in self._taken:
+                raise OutputError(f"two outputs would be written to {relpath}")
+            clash = next((a for a in _ancestors(parent) if a in self._taken), None)
+            if clash is None and relpath in self._taken_directories:
+                clash = next(p for p in sorted(self._taken) if _within(p, relpath))
+            if clash is not None:
+                raise OutputError(f"two outputs would be written to {clash} and {relpath}")
+            self._taken.add(relpath)
+            self._taken_directories.update(_ancestors(parent))
+
+    def _write(
+        self, relpath: str, data: bytes, removed_files: set[str], removed_directories: set[str]
+    ) -> str:
         relpath = _safe_relpath(relpath).as_posix()  # 'a//b' and './a' are 'a/b' and 'a'
         if relpath in self._written:
             raise OutputError(f"two outputs would be written to {relpath}")
@@ -289,7 +338,7 @@ class SiteTree:
         if relpath in self._files:
             self._written.add(relpath)
             _rewrite(place, data)
-            return
+            return relpath
         parent = relpath.rpartition("/")[0]
         clash = next((a for a in _ancestors(parent) if a in self._written), None)
         if clash is None and relpath in self._directories:  # rare: look through what's written
@@ -299,24 +348,34 @@ class SiteTree:
         self._written.add(relpath)
         if relpath in self._directories:  # a directory where a file goes now
             shutil.rmtree(place)
-            self._directories -= {d for d in self._directories if _within(d, relpath)}
-            self._files -= {f for f in self._files if _within(f, relpath)}
+            directories = {d for d in self._directories if _within(d, relpath)}
+            files = {f for f in self._files if _within(f, relpath)}
+            self._directories -= directories
+            self._files -= files
+            removed_directories |= directories
+            removed_files |= files
         if parent and parent not in self._directories:
             for ancestor in reversed(list(_ancestors(parent))):  # a file where a directory goes
                 if ancestor in self._files:
-                    os.unlink(os.path.join(self.root, ancestor))
+                    # Another worker may have removed it, and made the directory, first.
+                    with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                        os.unlink(os.path.join(self.root, ancestor))
                     self._files.discard(ancestor)
-            os.makedirs(os.path.join(self.root, parent), exist_ok=True)
-            self._directories.update(_ancestors(parent))
+                    removed_files.add(ancestor)
+            for ancestor in reversed(list(_ancestors(parent))):  # never above the root
+                if ancestor not in self._directories:
+                    with contextlib.suppress(FileExistsError):  # made by another worker
+                        os.mkdir(os.path.join(self.root, ancestor))
+                    self._directories.add(ancestor)
         _write(place, data)
+        return relpath
 
     def finish(self) -> None:
         """Write the marker, then remove every file and directory that was not written."""
-        self._write(MARKER, MARKER_TEXT)
-        for relpath in sorted(self._files - self._written):
+        self.write({MARKER: MARKER_TEXT})
+        for relpath in sorted(self._files - self._taken):
             Path(self.root, relpath).unlink()
-        parents = {relpath.rpartition("/")[0] for relpath in self._written}
-        wanted = {ancestor for parent in parents for ancestor in _ancestors(parent)}
+        wanted = self._taken_directories
         for relpath in sorted(self._directories - wanted, key=len, reverse=True):
             os.rmdir(os.path.join(self.root, relpath))  # its files were not written
 

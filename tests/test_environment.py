@@ -206,13 +206,13 @@ def test_an_output_that_vanishes_during_the_build(
     project: Project, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     www = project.root / "www"
-    render: Callable[..., Iterator[dict[str, bytes]]] = stage_build.render_outputs
+    render: Callable[..., Iterator[object]] = stage_build.render_outputs
 
-    def vanishing(*args: object, **kwargs: object) -> Iterator[dict[str, bytes]]:
-        for number, outputs in enumerate(render(*args, **kwargs)):
+    def vanishing(*args: object, **kwargs: object) -> Iterator[object]:
+        for number, part in enumerate(render(*args, **kwargs)):
             if number == 1:
                 shutil.rmtree(www)  # an unmounted share, a clean-up script, ...
-            yield outputs
+            yield part
 
     monkeypatch.setattr(stage_build, "render_outputs", vanishing)
     line = one_line_error(runner.invoke(cli, ["build", "--output", str(www / "site"), *NOW]))

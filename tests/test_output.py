@@ -6,7 +6,9 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import closing
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from statuspage.output import (
     new_site,
     write_site,
 )
+from statuspage.outputs.parallel import run_tasks
 from tests.conftest import REPO_ROOT, Project
 
 NOW = ["--now", "2026-11-23T10:00"]
@@ -82,6 +85,43 @@ def test_a_rebuild_writes_only_the_files_that_changed(tmp_path: Path) -> None:
     write_site(changed, out)  # written into the first tree: only index.html differs
     assert snapshot(out) == {MARKER: MARKER_TEXT, **changed}
     assert (page.stat().st_ino, page.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+
+
+def write_in_workers(outputs: Mapping[str, bytes], out: Path) -> None:
+    """write_site, each file rendered and written by one of two forked workers (as a
+    large build's pages are); the parent only learns the paths."""
+    tasks = [partial(dict, {path: data}) for path, data in outputs.items()]
+    with new_site(out) as tree, closing(run_tasks(tasks, 2, tree.write_part)) as parts:
+        for part in parts:
+            tree.take(part)
+
+
+def test_files_written_by_workers_make_the_same_tree(tmp_path: Path) -> None:
+    """The spare tree changes shape from build to build (a directory becomes a file and
+    back, deep directories appear and go); written by workers it holds what one process
+    writes."""
+    for number, outputs in enumerate([*SITES, *SITES]):
+        write_in_workers(outputs, tmp_path / "out")
+        write_site(outputs, tmp_path / f"alone-{number}")
+        assert snapshot(tmp_path / "out") == snapshot(tmp_path / f"alone-{number}")
+        assert snapshot(tmp_path / "out") == {MARKER: MARKER_TEXT, **outputs}
+
+
+@pytest.mark.parametrize(
+    ("outputs", "message"),
+    [
+        ({"a.html": b"1", "./a.html": b"2"}, "two outputs would be written to a.html"),
+        ({"a": b"1", "a/x": b"2"}, None),  # which worker comes first decides the words
+    ],
+    ids=["one path", "a file and a directory"],
+)
+def test_workers_writing_one_place_fail_the_build(
+    tmp_path: Path, outputs: dict[str, bytes], message: str | None
+) -> None:
+    write_site({"index.html": b"good"}, tmp_path / "out")
+    with pytest.raises(OutputError, match=message):
+        write_in_workers(outputs, tmp_path / "out")
+    assert snapshot(tmp_path / "out") == {MARKER: MARKER_TEXT, "index.html": b"good"}
 
 
 def test_a_link_planted_in_the_spare_tree_is_removed_not_followed(tmp_path: Path) -> None:

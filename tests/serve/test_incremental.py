@@ -182,7 +182,7 @@ def slow():
     return {}
 
 with _signals_interrupt():
-    tasks = run_tasks([lambda: {}, slow, slow], 2)
+    tasks = run_tasks([lambda: {}, slow, slow], 2, dict)
     next(tasks)
     tasks.close()
 print("stopped")

@@ -331,7 +331,7 @@ class SiteTree:
     def _write(
         self, relpath: str, data: bytes, removed_files: set[str], removed_directories: set[str]
     ) -> str:
-        relpath = _safe_relpath(relpath).as_posix()  # 'a//b' and './a' are 'a/b' and 'a'
+        relpath = _safe_relpath(relpath)  # 'a//b' and './a' are 'a/b' and 'a'
         if relpath in self._written:
             raise OutputError(f"two outputs would be written to {relpath}")
         place = os.path.join(self.root, relpath)
@@ -497,11 +497,15 @@ def _naming(path: str) -> Iterator[None]:
         raise OSError(error.errno, error.strerror, path) from None
 
 
-def _safe_relpath(relpath: str) -> PurePosixPath:
-    path = PurePosixPath(relpath)
-    if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in relpath:
-        raise OutputError(f"refusing to write outside the output directory: {relpath!r}")
-    return path
+def _safe_relpath(relpath: str) -> str:
+    """`relpath` as one path inside the tree ('a/b/c'), or an error if it leads outside."""
+    parts = relpath.split("/")
+    if "" in parts or "." in parts or ".." in parts or "\\" in relpath:  # rare: look closer
+        path = PurePosixPath(relpath)
+        if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in relpath:
+            raise OutputError(f"refusing to write outside the output directory: {relpath!r}")
+        return path.as_posix()
+    return relpath
 
 
 def _publishable(directory: Path) -> None:

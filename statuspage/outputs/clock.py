@@ -16,6 +16,7 @@ with its date), `s:SERVER` (a server's status).
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
+from statuspage.load.sources import THEME_DIR
 from statuspage.model.times import LAST_YEAR
 from statuspage.state import Ahead, ServerState, SiteState
 
@@ -48,8 +50,11 @@ class ClockParts:
         self._contexts: dict[int, dict[str, Any]] = {}
         self._entries: dict[int, dict[str, Any]] = {}
         self._servers: dict[str, ServerState] | None = None
+        #: The components and (component, server) pairs that events ahead concern.
+        self._moving: tuple[frozenset[str], frozenset[tuple[str, str]]] | None = None
         self._modules: dict[tuple[int, int, str], Any] = {}
         self._parts: dict[tuple[str, str], list[list[str]]] = {}
+        self._builtins: dict[int, bool] = {}
 
     @property
     def ahead(self) -> Ahead:
@@ -63,6 +68,12 @@ class ClockParts:
         for key in keys:
             if key[1:2] == ":" and key[0] in "aed" and key[2:] not in self.ahead.changing:
                 continue  # an event whose state the clock does not change in these days
+            if (
+                key[:2] == "s:"
+                and self._builtin_macros(env)
+                and not self._server_may_change(key[2:])
+            ):
+                continue  # a server no such event concerns: its status stays
             steps = self._steps(env, key, root)
             if len(steps) > 1:
                 regions[key] = steps
@@ -82,12 +93,29 @@ class ClockParts:
         if found is None:
             first = self._render(env, self.state, key, root) or ""
             found = [[_instant(self.state.now), first]]
+            # The built-in server_status shows the server's name and status alone: a
+            # state ahead where the status is the one last rendered shows the same.
+            by_status = key[:2] == "s:" and self._builtin_macros(env)
+            shown = self._server(self.state, key[2:]) if by_status else None
             for state in self.ahead.states:
+                if by_status:
+                    server = self._server(state, key[2:])
+                    if server is None or (shown is not None and server.status == shown.status):
+                        continue
+                    shown = server
                 html = self._render(env, state, key, root)
                 if html is not None and html != found[-1][1]:
                     found.append([_instant(state.now), html])
             self._parts[(key, root)] = found
         return found
+
+    def _builtin_macros(self, env: Environment) -> bool:
+        """Whether `env` renders the theme's own macros.html (no override in templates/)."""
+        builtin = self._builtins.get(id(env))
+        if builtin is None:
+            filename = env.get_template("macros.html").filename or ""
+            builtin = self._builtins[id(env)] = os.path.dirname(filename) == THEME_DIR
+        return builtin
 
     def _render(self, env: Environment, state: SiteState, key: str, root: str) -> str | None:
         """The part `key` as a page of `root` shows it in `state`; None where it has no event.
@@ -130,6 +158,29 @@ class ClockParts:
         if module is None:
             module = self._modules[key] = env.get_template("macros.html").make_module(context)
         return module
+
+    def _server_may_change(self, name: str) -> bool:
+        """Whether an event the clock changes in these days (or active now) concerns the
+        server `name`: only then can its status ahead differ from its status now (what
+        the built-in server_status shows; an override may show more, and is followed)."""
+        if self._moving is None:
+            changing = self.ahead.changing
+            whole: set[str] = set()
+            named: set[tuple[str, str]] = set()
+            for event in self.state.events:
+                if event.id in changing:
+                    if event.servers:
+                        named.update(
+                            (cid, server) for cid in event.components for server in event.servers
+                        )
+                    else:
+                        whole.update(event.components)
+            self._moving = (frozenset(whole), frozenset(named))
+        found = self._server(self.state, name)
+        if found is None:
+            return False
+        cid = found.component.component.id
+        return cid in self._moving[0] or (cid, name) in self._moving[1]
 
     def _server(self, state: SiteState, name: str) -> ServerState | None:
         """The server `name` in `state` (a state ahead: computed for it alone)."""

@@ -300,6 +300,8 @@ class _Sandbox(SandboxedEnvironment):
     trusted: frozenset[int] = frozenset()
     #: The site's own catalogs it renders with (make_environment's `catalogs`).
     catalogs: SiteCatalogs | None = None
+    #: Its `_()` (make_environment's _newstyle_gettext).
+    gettext: Callable[..., str] | None = None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # SandboxedEnvironment.getattr, with a fast path for the attributes nearly all
@@ -347,6 +349,11 @@ class _Sandbox(SandboxedEnvironment):
                 kwargs.pop("_block_vars", None)
                 kwargs.pop("_loop_vars", None)
             return obj(*args, **kwargs)
+        if obj is self.gettext and obj is not None:  # `_()`, tens of times a page
+            if kwargs:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            return obj(context.eval_ctx, *args, **kwargs)
         return super().call(context, obj, *args, **kwargs)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
@@ -443,7 +450,7 @@ def make_environment(
     env.catalogs = catalogs
     catalog = translations(language, catalogs)
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
-    env.globals["_"] = _newstyle_gettext(catalog.gettext)
+    env.globals["_"] = env.gettext = _newstyle_gettext(catalog.gettext)
     formatter = Formatter(language, zone, catalogs)
     snippets = Snippets(catalog.gettext, formatter, Labels.of(language, catalogs))
     env.filters.update(
@@ -583,6 +590,10 @@ def _pieces(segments: Sequence[Parts], isolated: bool) -> list[str]:
     return [str(escape(text)) for text in isolate_runs(segments)]
 
 
+#: How many list items (Snippets.event_list) an environment keeps at most.
+_ITEMS_KEPT = 200_000
+
+
 class Snippets:
     """The small pieces every page repeats, written in Python: icon, status, time, lists, bars.
 
@@ -599,6 +610,7 @@ class Snippets:
         self.labels = labels
         self._statuses: dict[str, Markup] = {}
         self._whens: dict[tuple[datetime, timedelta | None], Markup] = {}
+        self._items: dict[tuple[Any, ...], str] = {}
         self._isolated = right_to_left(formatter.language)
 
     def _(self, message: str, **variables: Any) -> Markup:
@@ -666,11 +678,22 @@ class Snippets:
         )
 
     def event_list(self, entries: Iterable[EventEntry], root: str, dated: bool = True) -> Markup:
-        items = [
-            f"<li>{self.event_link(entry, root)} {self.event_meta(entry, dated)}</li>\n"
-            for entry in entries
-        ]
-        return Markup(f'<ul class="events">\n{"".join(items)}</ul>')
+        items = self._items
+        if len(items) > _ITEMS_KEPT:  # serve's environment lives through many states
+            items.clear()
+        listed = []
+        for entry in entries:
+            # An event is listed on its components' pages, the history and the page of
+            # each server it concerns, hundreds of times a build: its item is kept, by
+            # everything that makes it.
+            key = (entry.id, entry.title, entry.kind, entry.state.status, entry.start, root, dated)
+            item = items.get(key)
+            if item is None:
+                item = items[key] = (
+                    f"<li>{self.event_link(entry, root)} {self.event_meta(entry, dated)}</li>\n"
+                )
+            listed.append(item)
+        return Markup(f'<ul class="events">\n{"".join(listed)}</ul>')
 
     def event_meta(self, entry: EventEntry, dated: bool = True) -> Markup:
         """An event's kind, status and (`dated`) start in a list, in a span the script follows."""
@@ -855,7 +878,7 @@ def _plan_servers(state: SiteState, entries: list[EventEntry], page: Callable[..
         page(
             file_of(server_page(server.name)),
             "server.html",
-            clock=[f"s:{server.name}"] if server.next_change is not None else [],
+            clock=[f"s:{server.name}"],  # followed when the clock can change it (clock.py)
             server=server,
             region=state.site.regions.get(server.server.region or ""),
             events=_EventsOf(index, server),

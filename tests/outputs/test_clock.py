@@ -248,3 +248,72 @@ def test_same_now_gives_the_same_embedded_parts(tmp_path: Path, now: datetime) -
     second = make_site(tmp_path / "two", "ur", now)
     for name in ("index.html", "incidents/nightly/index.html"):
         assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+MAIL_UNTIL_ELEVEN = """\
+type: incident
+title: Mail relay down
+components: {email: major_outage}
+updates:
+  - at: 2026-11-23T09:50
+    status: investigating
+    message: No mail.
+  - at: 2026-11-23T11:00
+    status: resolved
+    message: Mail flows again.
+"""
+#: server_status overridden to show more than the server's own status: how many incidents
+#: are active on the whole site, which the mail incident's end changes for every server.
+COUNTING = """{% macro server_status(server) %}<span data-clock="s:{{ server.name }}">{{ status(server.status) }} ({{ state.active_incidents|length }})</span>{% endmacro %}"""
+
+
+@pytest.mark.parametrize("override", [False, True], ids=["built-in", "overridden"])
+def test_a_server_pages_status_ahead_is_what_a_build_then_shows(
+    project: Project, override: bool
+) -> None:
+    """web05 is rebooted tomorrow night and mail recovers at 11:00. The status the script
+    picks on each server's page, at each moment, is the one a build then writes, with the
+    theme's server_status and with one that shows what else is going on."""
+    from statuspage.build import build
+    from statuspage.load.sources import THEME_DIR
+    from tests.outputs.test_server_pages import NOW, REBOOT
+    from tests.test_servers import CONFIG, THREE_OF_TWELVE, TWELVE
+
+    project.write_config(CONFIG.format(web=TWELVE))
+    project.write_event("disks", THREE_OF_TWELVE)
+    project.write_event("mail", MAIL_UNTIL_ELEVEN)
+    project.write_event("reboot", REBOOT)
+    if override:
+        theme = (Path(THEME_DIR) / "macros.html").read_text(encoding="utf-8")
+        start = theme.index("{% macro server_status(server) %}")
+        end = theme.index("{% endmacro %}", start) + len("{% endmacro %}")
+        (project.root / "templates").mkdir(exist_ok=True)
+        (project.root / "templates" / "macros.html").write_text(
+            theme[:start] + COUNTING + theme[end:], encoding="utf-8"
+        )
+    build(project.config_path, project.root / "site", NOW)
+    servers = ["web01", "web03", "web05", "mail1"]
+    steps = {
+        name: clock_data((project.root / "site/servers" / name / "index.html").read_text("utf-8"))[
+            "regions"
+        ]
+        for name in servers
+    }
+    assert "s:web05" in steps["web05"]  # the reboot
+    assert ("s:web01" in steps["web01"]) is override  # only the count changes for web01
+    later = [timedelta(minutes=30), timedelta(hours=2), timedelta(hours=16, minutes=30)]
+    for offset in [*later, timedelta(hours=17, minutes=30)]:
+        moment = NOW + offset
+        fresh = project.root / f"fresh-{int(offset.total_seconds())}"
+        build(project.config_path, fresh, moment)
+        for name in servers:
+            expected = parts((fresh / "servers" / name / "index.html").read_text("utf-8"))
+            key = f"s:{name}"
+            regions: dict[str, list[list[str]]] = steps[name]  # type: ignore[assignment]
+            if key in regions:
+                picked = parts(f"<body>{in_force(regions[key], moment)}</body>")[key]
+            else:  # the page's own part holds at every moment ahead
+                picked = parts(
+                    (project.root / "site/servers" / name / "index.html").read_text("utf-8")
+                )[key]
+            assert picked == expected[key], (offset, name)

@@ -367,6 +367,32 @@ def main() -> None:
                     f"{with_servers / without:.2f} times as long (issue 16: at most 1.30)",
                     flush=True,
                 )
+            if not arguments.serve:
+                compare_in_turns(count, arguments.servers, arguments.runs)
+
+
+def compare_in_turns(count: int, servers: int, runs: int) -> None:
+    """The ratio again, from rebuilds of the two repositories in turns: a machine whose
+    speed drifts (a shared virtual one) then slows both alike."""
+    with tempfile.TemporaryDirectory(prefix="statuspage-bench-") as directory:
+        roots = [Path(directory) / "plain", Path(directory) / "servers"]
+        for root, many in zip(roots, (0, servers), strict=True):
+            root.mkdir()
+            generate(root, count, servers=many)
+            for run in range(2):  # a parse cache and a kept tree, as for the rebuilds
+                timed(statuspage("build", now=NOW - timedelta(hours=run + 1)), root)
+        walls: list[list[float]] = [[], []]
+        for run in range(runs):
+            later = NOW + timedelta(minutes=15 * (run + 1))
+            for root, wall in zip(roots, walls, strict=True):
+                wall.append(timed(statuspage("build", now=later), root)[0])
+    plain, many = (statistics.median(wall) for wall in walls)
+    print(
+        f"  in turns ({runs} rebuilds each): {plain:.2f} s and {many:.2f} s (medians), "
+        f"{many / plain:.2f} times as long; fastest {min(walls[0]):.2f} s and "
+        f"{min(walls[1]):.2f} s, {min(walls[1]) / min(walls[0]):.2f} times",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -14,12 +14,17 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from statuspage.build import build
 from statuspage.cli import cli
+from statuspage.load.sources import THEME_DIR
 from statuspage.outputs.api import render_api
 from statuspage.state import MAX_AHEAD
 from tests.conftest import MINIMAL_CONFIG, Project
 from tests.outputs.test_api import active, scrape
 from tests.outputs.test_clock_browser import BUILT, make_site
+from tests.outputs.test_server_pages import MAIL_DOWN, REBOOT
+from tests.outputs.test_server_pages import NOW as SERVERS_NOW
+from tests.test_servers import CONFIG, THREE_OF_TWELVE, TWELVE
 
 
 def parts(html: str) -> dict[str, str]:
@@ -250,18 +255,10 @@ def test_same_now_gives_the_same_embedded_parts(tmp_path: Path, now: datetime) -
         assert (first / name).read_bytes() == (second / name).read_bytes()
 
 
-MAIL_UNTIL_ELEVEN = """\
-type: incident
-title: Mail relay down
-components: {email: major_outage}
-updates:
-  - at: 2026-11-23T09:50
-    status: investigating
-    message: No mail.
-  - at: 2026-11-23T11:00
-    status: resolved
-    message: Mail flows again.
-"""
+#: The mail relay is down now and recovers at 11:00, an hour ahead of the build.
+MAIL_UNTIL_ELEVEN = (
+    MAIL_DOWN + "  - at: 2026-11-23T11:00\n    status: resolved\n    message: Mail flows again.\n"
+)
 #: server_status overridden to show more than the server's own status: how many incidents
 #: are active on the whole site, which the mail incident's end changes for every server.
 COUNTING = """{% macro server_status(server) %}<span data-clock="s:{{ server.name }}">{{ status(server.status) }} ({{ state.active_incidents|length }})</span>{% endmacro %}"""
@@ -274,11 +271,6 @@ def test_a_server_pages_status_ahead_is_what_a_build_then_shows(
     """web05 is rebooted tomorrow night and mail recovers at 11:00. The status the script
     picks on each server's page, at each moment, is the one a build then writes, with the
     theme's server_status and with one that shows what else is going on."""
-    from statuspage.build import build
-    from statuspage.load.sources import THEME_DIR
-    from tests.outputs.test_server_pages import NOW, REBOOT
-    from tests.test_servers import CONFIG, THREE_OF_TWELVE, TWELVE
-
     project.write_config(CONFIG.format(web=TWELVE))
     project.write_event("disks", THREE_OF_TWELVE)
     project.write_event("mail", MAIL_UNTIL_ELEVEN)
@@ -291,7 +283,7 @@ def test_a_server_pages_status_ahead_is_what_a_build_then_shows(
         (project.root / "templates" / "macros.html").write_text(
             theme[:start] + COUNTING + theme[end:], encoding="utf-8"
         )
-    build(project.config_path, project.root / "site", NOW)
+    build(project.config_path, project.root / "site", SERVERS_NOW)
     servers = ["web01", "web03", "web05", "mail1"]
     steps = {
         name: clock_data((project.root / "site/servers" / name / "index.html").read_text("utf-8"))[
@@ -303,7 +295,7 @@ def test_a_server_pages_status_ahead_is_what_a_build_then_shows(
     assert ("s:web01" in steps["web01"]) is override  # only the count changes for web01
     later = [timedelta(minutes=30), timedelta(hours=2), timedelta(hours=16, minutes=30)]
     for offset in [*later, timedelta(hours=17, minutes=30)]:
-        moment = NOW + offset
+        moment = SERVERS_NOW + offset
         fresh = project.root / f"fresh-{int(offset.total_seconds())}"
         build(project.config_path, fresh, moment)
         for name in servers:

@@ -256,8 +256,8 @@ class TreePart:
     directories it removed to make room (for `SiteTree.take`)."""
 
     written: tuple[str, ...]
-    removed_files: frozenset[str] = frozenset()
-    removed_directories: frozenset[str] = frozenset()
+    removed_files: frozenset[str]
+    removed_directories: frozenset[str]
 
 
 class SiteTree:
@@ -279,8 +279,9 @@ class SiteTree:
         self._files, self._directories, strays = _scan(root)
         for path in strays:
             path.unlink()
-        #: Written by this process (a worker's own view, in a worker).
+        #: Written by this process (a worker's own view, in a worker), and their directories.
         self._written: set[str] = set()
+        self._written_directories: set[str] = set()
         #: Every path taken into the tree, and the directories they are in.
         self._taken: set[str] = set()
         self._taken_directories: set[str] = set()
@@ -317,35 +318,19 @@ class SiteTree:
         self._files -= part.removed_files
         self._directories -= part.removed_directories
         for relpath in part.written:
-            parent = relpath.rpartition("/")[0]
-            if relpath in self._taken:
-                raise OutputError(f"two outputs would be written to {relpath}")
-            clash = next((a for a in _ancestors(parent) if a in self._taken), None)
-            if clash is None and relpath in self._taken_directories:
-                clash = next(p for p in sorted(self._taken) if _within(p, relpath))
-            if clash is not None:
-                raise OutputError(f"two outputs would be written to {clash} and {relpath}")
-            self._taken.add(relpath)
-            self._taken_directories.update(_ancestors(parent))
+            _claim(relpath, self._taken, self._taken_directories)
 
     def _write(
         self, relpath: str, data: bytes, removed_files: set[str], removed_directories: set[str]
     ) -> str:
         relpath = _safe_relpath(relpath)  # 'a//b' and './a' are 'a/b' and 'a'
-        if relpath in self._written:
-            raise OutputError(f"two outputs would be written to {relpath}")
+        # Refused here before anything is written, and again in `take` across workers.
+        _claim(relpath, self._written, self._written_directories)
         place = os.path.join(self.root, relpath)
         if relpath in self._files:
-            self._written.add(relpath)
             _rewrite(place, data)
             return relpath
         parent = relpath.rpartition("/")[0]
-        clash = next((a for a in _ancestors(parent) if a in self._written), None)
-        if clash is None and relpath in self._directories:  # rare: look through what's written
-            clash = next((p for p in self._written if _within(p, relpath)), None)
-        if clash is not None:  # one output a file, the other a directory
-            raise OutputError(f"two outputs would be written to {clash} and {relpath}")
-        self._written.add(relpath)
         if relpath in self._directories:  # a directory where a file goes now
             shutil.rmtree(place)
             directories = {d for d in self._directories if _within(d, relpath)}
@@ -355,14 +340,14 @@ class SiteTree:
             removed_directories |= directories
             removed_files |= files
         if parent and parent not in self._directories:
-            for ancestor in reversed(list(_ancestors(parent))):  # a file where a directory goes
+            # Each directory down from the root (never above it), in place of a file there.
+            for ancestor in reversed(list(_ancestors(parent))):
                 if ancestor in self._files:
                     # Another worker may have removed it, and made the directory, first.
                     with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                         os.unlink(os.path.join(self.root, ancestor))
                     self._files.discard(ancestor)
                     removed_files.add(ancestor)
-            for ancestor in reversed(list(_ancestors(parent))):  # never above the root
                 if ancestor not in self._directories:
                     with contextlib.suppress(FileExistsError):  # made by another worker
                         os.mkdir(os.path.join(self.root, ancestor))
@@ -378,6 +363,21 @@ class SiteTree:
         wanted = self._taken_directories
         for relpath in sorted(self._directories - wanted, key=len, reverse=True):
             os.rmdir(os.path.join(self.root, relpath))  # its files were not written
+
+
+def _claim(relpath: str, paths: set[str], directories: set[str]) -> None:
+    """Add `relpath` to the `paths` written and their `directories`, unless one of them
+    is that path already, or it is a file and a directory at once."""
+    if relpath in paths:
+        raise OutputError(f"two outputs would be written to {relpath}")
+    parent = relpath.rpartition("/")[0]
+    clash = next((a for a in _ancestors(parent) if a in paths), None)
+    if clash is None and relpath in directories:
+        clash = next(p for p in sorted(paths) if _within(p, relpath))
+    if clash is not None:  # one output a file, the other a directory
+        raise OutputError(f"two outputs would be written to {clash} and {relpath}")
+    paths.add(relpath)
+    directories.update(_ancestors(parent))
 
 
 def _within(relpath: str, directory: str) -> bool:

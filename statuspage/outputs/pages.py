@@ -343,17 +343,14 @@ class _Sandbox(SandboxedEnvironment):
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         # The theme's own helpers and the template's macros, called thousands of times a
         # build, are known to be safe; anything else is checked (is_safe_callable).
-        if type(obj) is Macro or id(obj) in self.trusted:
-            # As context.call would, but knowing that none of them takes the context.
+        # As context.call would, but knowing that none of them takes the context and that
+        # `_()` (tens of times a page) takes the eval context.
+        plain = type(obj) is Macro or id(obj) in self.trusted
+        if plain or (obj is self.gettext and obj is not None):
             if kwargs:
                 kwargs.pop("_block_vars", None)
                 kwargs.pop("_loop_vars", None)
-            return obj(*args, **kwargs)
-        if obj is self.gettext and obj is not None:  # `_()`, tens of times a page
-            if kwargs:
-                kwargs.pop("_block_vars", None)
-                kwargs.pop("_loop_vars", None)
-            return obj(context.eval_ctx, *args, **kwargs)
+            return obj(*args, **kwargs) if plain else obj(context.eval_ctx, *args, **kwargs)
         return super().call(context, obj, *args, **kwargs)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:

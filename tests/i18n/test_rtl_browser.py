@@ -186,3 +186,26 @@ def test_a_servers_names_read_left_to_right(visit: Any) -> None:
     name = aliases.nth(index).inner_text()
     assert name == "web04.kettu-hosting.example"
     _left_to_right(page, "p.meta bdi", ["web04", "kettu", "hosting", "example"], index)
+
+
+def _paragraph_with(page: Any, selector: str, text: str) -> int:
+    count = page.evaluate(f"document.querySelectorAll('{selector}').length")
+    found = [n for n in range(count) if text in _text(page, selector, n)]
+    assert found, (selector, text)
+    return found[0]
+
+
+@pytest.mark.parametrize(("path", "selector"), [(INCIDENT, ".timeline li p"), ("", ".update p")])
+def test_a_message_written_left_to_right_keeps_its_full_stop_at_its_end(
+    visit: Any, path: str, selector: str
+) -> None:
+    # The example's messages are English on an Urdu page: each paragraph takes its own
+    # direction from its text, so '…meanwhile.' does not read '.…meanwhile' (the full
+    # stop drawn at the left of the line).
+    page = visit(path or "index.html")
+    index = _paragraph_with(page, selector, "meanwhile.")
+    direction = page.evaluate(
+        f"getComputedStyle(document.querySelectorAll('{selector}')[{index}]).direction"
+    )
+    assert direction == "ltr"
+    _left_to_right(page, selector, ["meanwhile", "."], index)

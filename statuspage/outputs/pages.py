@@ -342,16 +342,19 @@ class _Sandbox(SandboxedEnvironment):
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         # The theme's own helpers and the template's macros, called thousands of times a
-        # build, are known to be safe; anything else is checked (is_safe_callable).
-        # As context.call would, but knowing that none of them takes the context and that
-        # `_()` (tens of times a page) takes the eval context.
-        plain = type(obj) is Macro or id(obj) in self.trusted
-        if plain or (obj is self.gettext and obj is not None):
-            if kwargs:
-                kwargs.pop("_block_vars", None)
-                kwargs.pop("_loop_vars", None)
-            return obj(*args, **kwargs) if plain else obj(context.eval_ctx, *args, **kwargs)
-        return super().call(context, obj, *args, **kwargs)
+        # build, are known to be safe; anything else is checked (is_safe_callable). They
+        # are called as context.call would, knowing that none of them takes the context
+        # and that `_()` (tens of times a page) takes the eval context.
+        if type(obj) is Macro or id(obj) in self.trusted:
+            pass
+        elif obj is self.gettext and obj is not None:
+            args = (context.eval_ctx, *args)
+        else:
+            return super().call(context, obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        return obj(*args, **kwargs)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Undefined):  # `nope.__init__`: say that `nope` is undefined
@@ -451,7 +454,7 @@ def make_environment(
     formatter = Formatter(language, zone, catalogs)
     snippets = Snippets(catalog.gettext, formatter, Labels.of(language, catalogs))
     env.filters.update(
-        markdown=render_markdown,
+        markdown=_markdown_block,
         datetime=formatter.moment,
         time=formatter.clock,
         date=formatter.day,
@@ -501,6 +504,14 @@ def make_environment(
         if callable(value) and _PassArg.from_obj(value) is None  # not gettext's `_`
     )
     return env
+
+
+def _markdown_block(text: str | None) -> Markup:
+    """The `markdown` filter: a text's HTML in a block that takes its direction from its
+    own first letters (`dir="auto"`), so an English message on an Urdu page reads left to
+    right with its full stop at its end; nothing for no text."""
+    html = render_markdown(text)
+    return Markup(f'<div dir="auto">{html}</div>') if html else html
 
 
 def environment_language(env: Environment) -> str:

@@ -195,14 +195,16 @@ def _paragraph_with(page: Any, selector: str, text: str) -> int:
     return found[0]
 
 
-@pytest.mark.parametrize(("path", "selector"), [(INCIDENT, ".timeline li p"), ("", ".update p")])
+@pytest.mark.parametrize(
+    ("path", "selector"), [(INCIDENT, ".timeline li p"), ("index.html", ".update p")]
+)
 def test_a_message_written_left_to_right_keeps_its_full_stop_at_its_end(
     visit: Any, path: str, selector: str
 ) -> None:
-    # The example's messages are English on an Urdu page: each paragraph takes its own
+    # The example's messages are English on an Urdu page: each message takes its own
     # direction from its text, so '…meanwhile.' does not read '.…meanwhile' (the full
     # stop drawn at the left of the line).
-    page = visit(path or "index.html")
+    page = visit(path)
     index = _paragraph_with(page, selector, "meanwhile.")
     direction = page.evaluate(
         f"getComputedStyle(document.querySelectorAll('{selector}')[{index}]).direction"

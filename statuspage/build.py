@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +36,7 @@ from statuspage.outputs.pages import (
 )
 from statuspage.outputs.parallel import Taken, Task, run_tasks
 from statuspage.outputs.servers import render_servers
-from statuspage.pipeline import load_state
+from statuspage.pipeline import Loaded, load_state
 from statuspage.state import SiteState
 
 
@@ -60,19 +60,28 @@ def build(config_path: Path, output_dir: Path, now: datetime, jobs: int = 1) -> 
     # First: a build refused its output directory reads and writes nothing.
     target = check_output_dir(output_dir, root, protected=(root / EVENT_DIR, root / TEMPLATE_DIR))
     loaded = load_state(config_path, now, extras=True)  # stages 1 to 3, extra/ read too
-    site, state = loaded.site, loaded.state
-    environment = make_environment(
-        loaded.sources.root / TEMPLATE_DIR, site.language, site.zone, loaded.catalogs
-    )
+    states = loaded.states_by_language  # stage 3 in each of the site's languages
+    environments = site_environments(loaded)
     with new_site(target) as tree:
         # Stage 4, task by task, each written into stage 5's tree where it was rendered
         # (swapped in at the end).
-        with closing(render_outputs(state, environment, jobs, tree.write_part)) as parts:
+        with closing(render_site(states, environments, jobs, tree.write_part)) as parts:
             for part in parts:
                 tree.take(part)
         if loaded.extras is not None:  # and extra/, where the build wrote nothing
             tree.write(loaded.extras.beside(tree.written))
-    return BuildReport(target, tree.count, build_warnings(loaded.validated, state))
+    return BuildReport(target, tree.count, build_warnings(loaded.validated, loaded.state))
+
+
+def site_environments(loaded: Loaded) -> dict[str, Environment]:
+    """An environment for each of the site's languages (make_environment), the default first."""
+    site, templates = loaded.site, loaded.sources.root / TEMPLATE_DIR
+    return {
+        language: make_environment(
+            templates, language, site.zone, loaded.catalogs, default_language=site.language
+        )
+        for language in site.languages
+    }
 
 
 def build_warnings(validated: Validated, state: SiteState) -> tuple[Problem, ...]:
@@ -90,24 +99,39 @@ def render_outputs(
     jobs: int,
     sink: Callable[[dict[str, bytes]], Taken],
 ) -> Generator[Taken, None, None]:
-    """Every file of the site, some at a time, given to `sink` where it was rendered:
-    the pages, then what subscribers read, in the language `environment` renders in
-    (make_environment's)."""
+    """Every file of the site in one language, some at a time, given to `sink` where it
+    was rendered: the pages, then what subscribers read, in the language `environment`
+    renders in (make_environment's), `state` having its texts in it (Loaded.state_in)."""
+    return render_site({environment_language(environment): state}, {"": environment}, jobs, sink)
 
-    language = environment_language(environment)
-    catalogs = environment_catalogs(environment)
-    pages = plan_site(state, language)
-    if len(pages) < PARALLEL_PAGES:
+
+def render_site(
+    states: Mapping[str, SiteState],
+    environments: Mapping[str, Environment],
+    jobs: int,
+    sink: Callable[[dict[str, bytes]], Taken],
+) -> Generator[Taken, None, None]:
+    """Every file of the site in each of its languages (`states` and `environments` by
+    language, or one environment by ""), some at a time, given to `sink` where it was
+    rendered; the languages' tasks share the workers, so that N languages take about N
+    times one's time."""
+    planned = []
+    for language, state in states.items():
+        environment = environments.get(language) or environments[""]
+        planned.append((environment, plan_site(state, language)))
+    if sum(len(pages) for _, pages in planned) < PARALLEL_PAGES:
         jobs = 1
     else:
-        compile_templates(pages, environment)  # once here, not once in each worker
-    # The pages in slices, so that the workers share them out as they finish.
-    size = max(1, -(-len(pages) // (4 * jobs)))
-    slices = [pages[start : start + size] for start in range(0, len(pages), size)]
-    tasks: list[Task] = [
-        *subscriber_tasks(state, language, catalogs),
-        *(partial(render_pages, part, environment) for part in slices),
-    ]
+        for environment, pages in planned:  # once here, not once in each worker
+            compile_templates(pages, environment)
+    tasks: list[Task] = []
+    for (environment, pages), (language, state) in zip(planned, states.items(), strict=True):
+        # The pages in slices, so that the workers share them out as they finish.
+        size = max(1, -(-len(pages) // (4 * jobs)))
+        slices = [pages[start : start + size] for start in range(0, len(pages), size)]
+        catalogs = environment_catalogs(environment)
+        tasks += subscriber_tasks(state, language, catalogs)
+        tasks += [partial(render_pages, part, environment) for part in slices]
     return run_tasks(tasks, jobs, sink)
 
 
@@ -134,9 +158,12 @@ def subscriber_families(
     families: list[tuple[Task, Callable[[str], bool]]] = [
         (partial(render_calendars, state, language, catalogs), urls.is_calendar),
         (partial(render_feeds, state, language, catalogs), urls.is_feed),
-        (partial(render_api, state), lambda path: path.startswith(API_ROOT)),
-        (partial(render_servers, state, language), urls.is_servers_index),
     ]
+    if language == state.site.language:  # the files the site has once, in its default language
+        families += [
+            (partial(render_api, state), lambda path: path.startswith(API_ROOT)),
+            (partial(render_servers, state, language), urls.is_servers_index),
+        ]
     if extras is not None and extras.files:
         files = dict(extras.files)
         families.append((files.copy, files.__contains__))

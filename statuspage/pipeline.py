@@ -19,6 +19,7 @@ from statuspage.load.sources import DocumentCache, Sources, load_sources, source
 from statuspage.memo import Memo
 from statuspage.model.models import Event, SiteConfig
 from statuspage.model.times import resolve_now
+from statuspage.model.translations import localize
 from statuspage.model.validate import Validated, require_valid, validate_sources
 from statuspage.state import SiteState, compute_state
 
@@ -53,6 +54,27 @@ class Loaded:
     @cached_property
     def state(self) -> SiteState:
         return compute_state(self.site, self.events, self.now, self.states)
+
+    def state_in(self, language: str | None = None) -> SiteState:
+        """The state with the site's texts in `language` where they have it (issue 17);
+        None or the default language: `state`."""
+        if language is None or language == self.site.language:
+            return self.state
+        found = self._other_states.get(language)
+        if found is None:
+            site = localize(self.site, language)
+            events = tuple(localize(event, language) for event in self.events)
+            found = self._other_states[language] = compute_state(site, events, self.now)
+        return found
+
+    @cached_property
+    def _other_states(self) -> dict[str, SiteState]:
+        return {}
+
+    @property
+    def states_by_language(self) -> dict[str, SiteState]:
+        """The state in each of the site's languages, the default first."""
+        return {language: self.state_in(language) for language in self.site.languages}
 
 
 def load_validated(

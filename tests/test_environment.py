@@ -206,7 +206,7 @@ def test_an_output_that_vanishes_during_the_build(
     project: Project, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     www = project.root / "www"
-    render: Callable[..., Iterator[object]] = stage_build.render_outputs
+    render: Callable[..., Iterator[object]] = stage_build.render_site
 
     def vanishing(*args: object, **kwargs: object) -> Iterator[object]:
         for number, part in enumerate(render(*args, **kwargs)):
@@ -214,7 +214,7 @@ def test_an_output_that_vanishes_during_the_build(
                 shutil.rmtree(www)  # an unmounted share, a clean-up script, ...
             yield part
 
-    monkeypatch.setattr(stage_build, "render_outputs", vanishing)
+    monkeypatch.setattr(stage_build, "render_site", vanishing)
     line = one_line_error(runner.invoke(cli, ["build", "--output", str(www / "site"), *NOW]))
     assert line.startswith(f"Error: cannot write the site into {display_path(www / 'site')}: ")
     assert "No such file or directory (" in line

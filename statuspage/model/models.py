@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cached_property
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,11 +21,14 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
     StringConstraints,
+    Tag,
     ValidationInfo,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -39,6 +42,7 @@ from statuspage.model.times import (
     parse_time,
     site_zone,
 )
+from statuspage.model.translations import translated
 
 ComponentStatus = Literal[
     "operational", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"
@@ -352,6 +356,77 @@ Markdown = Annotated[
     Field(description="Markdown (CommonMark); raw HTML is not rendered"),
 ]
 Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN), AfterValidator(_portable_id)]
+
+
+# --- texts in several languages (issue 17) -----------------------------------------------
+
+
+class _Translatable:
+    """Marks a field customers read, which may be a mapping of language to text."""
+
+    def __repr__(self) -> str:
+        return "TRANSLATABLE"
+
+
+TRANSLATABLE = _Translatable()
+#: The tags of a translatable text's two forms in pydantic's error locations (validate.py
+#: drops them): never a key of the data.
+TEXT_TAG, TRANSLATIONS_TAG = "[text]", "[translations]"
+
+
+def _context_languages(info: ValidationInfo) -> tuple[str, ...]:
+    languages: tuple[str, ...] = (info.context or {}).get("languages", ())
+    return languages
+
+
+def _site_language(value: str, info: ValidationInfo) -> str:
+    languages = _context_languages(info)
+    if languages and value not in languages:
+        listed = ", ".join(f"'{language}'" for language in languages)
+        raise _custom_error(
+            "translation_language",
+            f"'{value}' is not one of the site's languages ({listed}); add it to "
+            "`languages:` in statuspage.yaml, or remove this translation",
+        )
+    return value
+
+
+def _as_translated(value: Any, info: ValidationInfo) -> Any:
+    if isinstance(value, dict):
+        return translated(value, _context_languages(info) or tuple(value))
+    return value
+
+
+def _text_form(value: Any) -> str:
+    return TRANSLATIONS_TAG if isinstance(value, dict) else TEXT_TAG
+
+
+def _translatable(text: Any) -> Any:
+    """`text`, or a mapping of the site's languages to such texts (kept as a Translated)."""
+    key = Annotated[str, AfterValidator(_site_language)]
+    return Annotated[
+        Union[  # noqa: UP007 (a tagged union of two annotated forms)
+            Annotated[text, Tag(TEXT_TAG)],
+            Annotated[dict[key, text], Tag(TRANSLATIONS_TAG), Field(min_length=1)],
+        ],
+        Discriminator(_text_form),
+        AfterValidator(_as_translated),
+        TRANSLATABLE,
+    ]
+
+
+_PlainMarkdown = Annotated[str, AfterValidator(_bounded_markdown)]
+if TYPE_CHECKING:  # what code reads: the text in the default language (a Translated or not)
+    TextIn = str
+    MarkdownIn = str
+    BodyIn = str
+else:
+    TextIn = _translatable(Text)
+    MarkdownIn = Annotated[
+        _translatable(_PlainMarkdown),
+        Field(description="Markdown (CommonMark); raw HTML is not rendered"),
+    ]
+    BodyIn = _translatable(Body)
 Url = Annotated[str, AfterValidator(_absolute_url), Field(json_schema_extra={"format": "uri"})]
 
 
@@ -362,10 +437,10 @@ class _Model(BaseModel):
 class Contact(_Model):
     """How customers reach the team; shown on every page."""
 
-    email: Annotated[str, AfterValidator(_email)] | None = Field(
+    email: _translatable(Annotated[str, AfterValidator(_email)]) | None = Field(  # type: ignore[valid-type]
         default=None, description="Support email address"
     )
-    url: Url | None = Field(default=None, description="Support web page")
+    url: _translatable(Url) | None = Field(default=None, description="Support web page")  # type: ignore[valid-type]
 
 
 #: A server's name or alias as customers know it: a host name, an IP address, a short name.
@@ -399,9 +474,11 @@ class Component(_Model):
     """A service customers care about, shown with its status and uptime."""
 
     id: Identifier = Field(description="Stable id used by events: [a-z0-9][a-z0-9-]*")
-    name: Text = Field(description="Name shown to customers")
-    group: Text | None = Field(default=None, description="Components of a group are shown together")
-    description: Markdown | None = None
+    name: TextIn = Field(description="Name shown to customers")
+    group: TextIn | None = Field(
+        default=None, description="Components of a group are shown together"
+    )
+    description: MarkdownIn | None = None
     servers: list[ServerName | Server] = Field(
         default_factory=list,
         description="The servers of this component: names, or mappings with aliases and a region",
@@ -469,19 +546,27 @@ class SiteConfig(_Model):
 
     model_config = ConfigDict(title="statuspage.yaml")
 
-    title: Text = Field(description="Title of the status page")
+    title: TextIn = Field(description="Title of the status page")
     base_url: Annotated[str, AfterValidator(_base_url)] = Field(
         description="Absolute URL the site is published at; used in feeds, calendar, sitemap, API",
         json_schema_extra={"format": "uri"},
     )
-    description: Text | None = Field(default=None, description="One line about the page")
+    description: TextIn | None = Field(default=None, description="One line about the page")
     timezone: Annotated[str, AfterValidator(_zone_name)] = Field(
         default="UTC", description="IANA time zone; times without an offset are in it"
     )
     language: Language = Field(
         default="en",
         description="UI language: en, fi, hy, sv, ur (right to left), or a catalog of the "
-        "site's own in locales/LANG/LC_MESSAGES/messages.po",
+        "site's own in locales/LANG/LC_MESSAGES/messages.po. With `languages`, the first of "
+        "them (give one or the other)",
+    )
+    given_languages: list[Language] | None = Field(
+        default=None,
+        alias="languages",
+        min_length=1,
+        description="The site's languages, the default first: it is at the site's root, "
+        "each other under /LANG/ (issue 17); texts may then be mappings of language to text",
     )
     contact: Contact | None = None
     uptime_days: int = Field(default=90, ge=1, le=366, description="Length of the uptime bars")
@@ -490,13 +575,28 @@ class SiteConfig(_Model):
         description="Pages read this long after their build say they may be out of date",
         json_schema_extra={"default": "2h"},
     )
-    regions: dict[Identifier, Text] = Field(
+    regions: dict[Identifier, TextIn] = Field(
         default_factory=dict, description="Region id to the name customers read (issue 16)"
     )
     components: list[Component] = Field(min_length=1, description="Components, in display order")
     notify: NotifyConfig | None = Field(
         default=None, description="Notifications sent by `statuspage notify`"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_language(cls, data: Any) -> Any:
+        # `languages: [fi, en]` makes fi the language (giving both is validate.py's error).
+        if isinstance(data, dict) and "language" not in data:
+            languages = data.get("languages")
+            if isinstance(languages, list) and languages and isinstance(languages[0], str):
+                return {**data, "language": languages[0]}
+        return data
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """Every language the site is published in, the default (`language`) first."""
+        return tuple(dict.fromkeys([self.language, *(self.given_languages or ())]))
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -518,7 +618,7 @@ ComponentRefs = Annotated[
 
 class _Update(_Model):
     at: Time = Field(description="When this update was posted")
-    message: Body = Field(description="Markdown")
+    message: BodyIn = Field(description="Markdown")
     next_update: Time | None = Field(default=None, description="When the next update is promised")
 
 
@@ -535,13 +635,13 @@ class WindowUpdate(_Update):
 
 
 class _Event(_Model):
-    title: Text = Field(description="What happened or will happen, in a few words")
+    title: TextIn = Field(description="What happened or will happen, in a few words")
     components: ComponentRefs
     servers: list[ServerName] | None = Field(
         default=None,
         description="Only these servers of its components are affected (default: all of them)",
     )
-    description: Markdown | None = None
+    description: MarkdownIn | None = None
 
     _id: str = PrivateAttr(default="")
 
@@ -570,7 +670,7 @@ class Incident(_Event):
     updates: list[IncidentUpdate] = Field(
         min_length=1, description="Oldest first; the first is when the incident started"
     )
-    postmortem: Markdown | None = None
+    postmortem: MarkdownIn | None = None
 
 
 class Window(_Event):

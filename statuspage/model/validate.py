@@ -33,6 +33,8 @@ from statuspage.model.models import (
     LANGUAGE_CODE,
     LOCALE_DIR,
     SHIPPED_LANGUAGES,
+    TEXT_TAG,
+    TRANSLATIONS_TAG,
     Event,
     SiteConfig,
     Window,
@@ -80,12 +82,16 @@ def validate_sources(
         problems.extend(found)
         problems.extend(_language_problems(sources.config, set(languages)))
     zone, known = _context_for_events(sources.config, site)
-    setting = (zone, None if known is None else frozenset(known))
+    languages = _site_languages(sources.config, site)
+    setting = (zone, None if known is None else frozenset(known), languages)
     events: list[Event] = []
     documents: dict[str, Document] = {}
     for document in sources.events:
         event, found = _remembered(
-            memo, document, setting, partial(_validate_event, zone=zone, known=known)
+            memo,
+            document,
+            setting,
+            partial(_validate_event, zone=zone, known=known, languages=languages),
         )
         problems.extend(found)
         if event is not None:
@@ -145,7 +151,8 @@ def _remembered(
 
 
 def _validate_site(document: Document, problems: list[Problem]) -> SiteConfig | None:
-    site = _validate_model(document, SiteConfig, {}, problems)
+    languages = _site_languages(document, None)
+    site = _validate_model(document, SiteConfig, {"languages": languages}, problems)
     problems.extend(_site_problems(document))
     problems.extend(_notify_problems(document))
     if site is not None:
@@ -227,7 +234,13 @@ def server_hint(name: str, names: Iterable[str]) -> str:
 def validate_document(document: Document, site: SiteConfig) -> Event:
     """Validate one event file against a valid site; raise with its problems if any."""
     problems: list[Problem] = []
-    event = _validate_event(document, problems, zone=site.zone, known=set(site.component_ids))
+    event = _validate_event(
+        document,
+        problems,
+        zone=site.zone,
+        known=set(site.component_ids),
+        languages=site.languages,
+    )
     if event is None or any(problem.is_error for problem in problems):
         raise InvalidInputError(problems)
     return event
@@ -259,8 +272,26 @@ def _context_for_events(
     return zone, ids
 
 
+def _site_languages(config: Document | None, site: SiteConfig | None) -> tuple[str, ...]:
+    """The site's languages, default first, that translations may name; from the raw
+    config when it is broken (no check of its texts' languages when it says none)."""
+    if site is not None:
+        return site.languages
+    raw = config.data if config is not None and isinstance(config.data, dict) else {}
+    given = raw.get("languages")
+    if isinstance(given, list) and given and all(isinstance(item, str) for item in given):
+        first = raw.get("language")
+        return tuple(dict.fromkeys([first, *given] if isinstance(first, str) else given))
+    return ()
+
+
 def _validate_event(
-    document: Document, problems: list[Problem], *, zone: tzinfo, known: set[str] | None
+    document: Document,
+    problems: list[Problem],
+    *,
+    zone: tzinfo,
+    known: set[str] | None,
+    languages: tuple[str, ...] = (),
 ) -> Event | None:
     event_id = Path(document.path).stem
     if not _matches_id(event_id):
@@ -296,7 +327,8 @@ def _validate_event(
             )
         problems.extend(_raw_event_problems(document, zone, None))
         return None
-    event = _validate_model(document, model, {"zone": zone, "id": event_id}, problems)
+    context = {"zone": zone, "id": event_id, "languages": languages}
+    event = _validate_model(document, model, context, problems)
     if event is None:
         problems.extend(_raw_event_problems(document, zone, kind))
         return None
@@ -356,7 +388,8 @@ def _problem(detail: ErrorDetails, loc: Loc, document: Document, model: type[Bas
         parent, name = loc[:-1], str(loc[-1])
         hint = _hint(name, _fields_at(model, parent))
         return document.problem(loc, _prefixed(parent, f"unknown field '{name}'{hint}"), key=True)
-    return document.problem(loc, _prefixed(loc, _message(detail)))
+    # A mapping's key that fails (a translation's language): at the key, not its value.
+    return document.problem(loc, _prefixed(loc, _message(detail)), key="[key]" in detail["loc"])
 
 
 def _message(detail: ErrorDetails) -> str:
@@ -396,7 +429,7 @@ def _data_loc(loc: tuple[int | str, ...], data: Any) -> Loc | None:
             ):
                 return None
             continue
-        elif segment == "[key]":
+        elif segment in ("[key]", TEXT_TAG, TRANSLATIONS_TAG):
             continue
         else:
             current = None
@@ -508,6 +541,25 @@ def _language_problems(document: Document, own: set[str]) -> Iterator[Problem]:
     model's problem."""
     data = document.data if isinstance(document.data, dict) else {}
     places: list[tuple[Loc, Any]] = [(("language",), data.get("language"))]
+    given = data.get("languages")
+    if "language" in data and "languages" in data:
+        yield document.problem(
+            ("languages",),
+            "languages: give either `language: fi` (one language) or `languages: [fi, en]` "
+            "(the first is the default), not both",
+            key=True,
+        )
+    if isinstance(given, list):
+        seen: dict[Any, int] = {}
+        for index, value in enumerate(given):
+            places.append((("languages", index), value))
+            if isinstance(value, str) and value in seen:
+                loc: Loc = ("languages", index)
+                yield document.problem(
+                    loc,
+                    f"{_field(loc)}: '{value}' is listed twice (first at languages[{seen[value]}])",
+                )
+            seen.setdefault(value, index)
     notify = data.get("notify")
     channels = notify.get("channels") if isinstance(notify, dict) else None
     for index, channel in enumerate(channels if isinstance(channels, list) else []):

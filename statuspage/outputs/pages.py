@@ -8,6 +8,7 @@ Templates get the computed state, never raw YAML (the README lists the context).
 
 from __future__ import annotations
 
+import functools
 import heapq
 import io
 import os
@@ -33,6 +34,7 @@ from types import (
 )
 from typing import Any, NamedTuple
 
+from babel import Locale, UnknownLocaleError
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
@@ -77,6 +79,7 @@ from statuspage.load.sources import (
 from statuspage.model.markdown import render_markdown
 from statuspage.model.models import Incident, Window
 from statuspage.model.times import midnight
+from statuspage.model.translations import text_language
 from statuspage.outputs.clock import TEMPLATE_PARTS, ClockParts
 from statuspage.outputs.urls import (
     API_ROOT,
@@ -419,11 +422,18 @@ THEME_FILTERS = (
 
 
 def make_environment(
-    user_templates: Path | None, language: str, zone: Any, catalogs: SiteCatalogs | None = None
+    user_templates: Path | None,
+    language: str,
+    zone: Any,
+    catalogs: SiteCatalogs | None = None,
+    *,
+    default_language: str | None = None,
 ) -> Environment:
     """A sandboxed Jinja environment: the user's templates/ first, then the built-in theme,
     rendering in `language` with times in `zone` (environment_language tells which), its
     words from the site's own catalog of the language in `catalogs` (locales/) first.
+    The site's texts written as plain strings are in `default_language` (None: `language`);
+    those not in `language` are marked with their own (`lang_attr`, `markdown`).
 
     Templates get only the globals and filters set here: none of Jinja's own globals
     (`range`, `dict`, `lipsum`, `cycler`, `joiner`, `namespace`), the gettext functions,
@@ -452,9 +462,11 @@ def make_environment(
     env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     env.globals["_"] = env.gettext = _newstyle_gettext(catalog.gettext)
     formatter = Formatter(language, zone, catalogs)
-    snippets = Snippets(catalog.gettext, formatter, Labels.of(language, catalogs))
+    texts = TextLanguages(language, default_language or language, catalog.gettext)
+    snippets = Snippets(catalog.gettext, formatter, Labels.of(language, catalogs), texts)
     env.filters.update(
-        markdown=_markdown_block,
+        markdown=texts.markdown,
+        lang_attr=texts.lang_attr,
         datetime=formatter.moment,
         time=formatter.clock,
         date=formatter.day,
@@ -482,6 +494,8 @@ def make_environment(
         api_path=API_ROOT,
         language=language,
         direction=text_direction(language),
+        language_name=language_name,
+        untranslated_html=texts.untranslated,
         generator=f"statuspage {__version__}",
         icon_html=snippets.icon,
         status_html=snippets.status,
@@ -506,12 +520,61 @@ def make_environment(
     return env
 
 
-def _markdown_block(text: str | None) -> Markup:
-    """The `markdown` filter: a text's HTML in a block that takes its direction from its
-    own first letters (`dir="auto"`), so an English message on an Urdu page reads left to
-    right with its full stop at its end; nothing for no text."""
-    html = render_markdown(text)
-    return Markup(f'<div dir="auto">{html}</div>') if html else html
+# A text shown in the default language on another language's page (issue 17).
+_UNTRANSLATED = N_("Not translated; shown in %(language)s")
+
+
+class TextLanguages:
+    """How a page in `language` shows the site's texts: each in the language it is in,
+    which a plain string's is `default` (translations.text_language), marked with `lang`
+    where that is not the page's."""
+
+    def __init__(self, language: str, default: str, gettext: Callable[[str], str]) -> None:
+        self.language, self.default, self._gettext = language, default, gettext
+
+    def of(self, text: object) -> str | None:
+        """The language of `text` when it is not the page's, else None."""
+        found = text_language(text, self.default)
+        return None if found == self.language else found
+
+    def lang_attr(self, text: object) -> Markup:
+        """The `lang_attr` filter: ' lang="fi"' for a text not in the page's language, to
+        put in its element's tag (`<bdi{{ title|lang_attr }}>`); else nothing."""
+        found = self.of(text)
+        return Markup(f' lang="{escape(found)}"') if found else Markup()
+
+    def markdown(self, text: str | None) -> Markup:
+        """The `markdown` filter: a text's HTML in a block that takes its direction from
+        its own first letters (`dir="auto"`), so an English message on an Urdu page reads
+        left to right with its full stop at its end, and says its language when it is not
+        the page's; nothing for no text."""
+        html = render_markdown(text)
+        return Markup(f'<div dir="auto"{self.lang_attr(text)}>{html}</div>') if html else html
+
+    def untranslated(self, *texts: object) -> Markup:
+        """'Not translated; shown in Finnish' (in the page's language), when any of `texts`
+        is in another language than the page's; else nothing."""
+        found = next((lang for text in texts if text and (lang := self.of(text))), None)
+        if found is None:
+            return Markup()
+        words = Markup(self._gettext(_UNTRANSLATED)) % {
+            "language": language_name(found, self.language)
+        }
+        return Markup(f'<p class="untranslated">{words}</p>')
+
+
+@functools.cache
+def language_name(language: str, in_language: str | None = None) -> str:
+    """A language's name in `in_language` ('Finnish'), as CLDR writes it (Babel), or when
+    None in itself, as a menu shows it ('Suomi'); its code for a language Babel does not
+    know."""
+    try:
+        name = Locale.parse(language).get_display_name(in_language or language)
+    except (ValueError, UnknownLocaleError):
+        return language
+    if not name:
+        return language
+    return name if in_language else name[:1].upper() + name[1:]
 
 
 def environment_language(env: Environment) -> str:
@@ -612,8 +675,16 @@ class Snippets:
     depend only on their argument are kept per environment, that is per language and zone.
     """
 
-    def __init__(self, gettext: Callable[[str], str], formatter: Formatter, labels: Labels) -> None:
+    def __init__(
+        self,
+        gettext: Callable[[str], str],
+        formatter: Formatter,
+        labels: Labels,
+        texts: TextLanguages | None = None,
+    ) -> None:
         self._gettext = gettext
+        language = formatter.language
+        self.texts = TextLanguages(language, language, gettext) if texts is None else texts
         self.formatter = formatter
         self.labels = labels
         self._statuses: dict[str, Markup] = {}
@@ -682,7 +753,7 @@ class Snippets:
         # inside it and never reorder what the list puts after it (issue 19).
         return Markup(
             f'<a href="{escape(root)}{escape(event_page(entry.id))}">'
-            f"<bdi>{escape(entry.title)}</bdi></a>"
+            f"<bdi{self.texts.lang_attr(entry.title)}>{escape(entry.title)}</bdi></a>"
         )
 
     def event_list(self, entries: Iterable[EventEntry], root: str, dated: bool = True) -> Markup:
@@ -752,9 +823,10 @@ class Snippets:
         items = []
         for component_id in ids:
             if component_id in components_by_id:
-                name = escape(components_by_id[component_id].component.name)
+                name = components_by_id[component_id].component.name
                 effect = f": {self.label(effects[component_id])}" if component_id in effects else ""
-                items.append(f"<li><bdi>{name}</bdi>{effect}</li>\n")
+                lang = self.texts.lang_attr(name)
+                items.append(f"<li><bdi{lang}>{escape(name)}</bdi>{effect}</li>\n")
         return Markup(f'<ul class="affected">\n{"".join(items)}</ul>')
 
 
@@ -788,7 +860,17 @@ def plan_site(state: SiteState, language: str | None = None) -> list[Page]:
         pages[path] = Page(
             path,
             template,
-            {**common, "root": root, "path": path, "clock_keys": tuple(clock), **context},
+            {
+                **common,
+                "root": root,
+                # The way to the site's root, where its shared files are (the API, the
+                # styles): the language's root for the default language, above it for others.
+                "site_root": root_of(path) if root == root_of(name) else root,
+                "alternates": _alternates(urls, name),
+                "path": path,
+                "clock_keys": tuple(clock),
+                **context,
+            },
         )
 
     months = _by_month(entry for entry in entries if entry.start <= state.now)
@@ -828,29 +910,47 @@ def plan_site(state: SiteState, language: str | None = None) -> list[Page]:
         )
     _plan_servers(state, entries, page)
     _plan_embeds(state, page)
-    # The 404 page is served at any depth, so its links start from the site's own path.
-    page(NOT_FOUND, "404.html", root=urls.site_path)
-    # The sitemap lists the pages for people; the embeds are for other sites' frames.
-    listed = sorted(
-        found
-        for found in map(page_of, pages)
-        if found is not None and not found.startswith(urls.path(EMBED))
-    )
-    for static in STATIC_FILES:
-        pages[urls.path(static)] = Page(urls.path(static), static, common)
-    files = [
-        (SITEMAP, "sitemap.xml", {**common, "pages": listed}),
-        (ROBOTS, "robots.txt", common),
-        (BADGE, "badge.svg", common),
-        (EMBED_JS, "embed.js", common),  # the widget other sites load (issue 16)
-    ]
+    files = [(BADGE, "badge.svg", common)]
     files += [
         (server_badge(server.name), "badge.svg", {**common, "server": server})
         for server in state.servers
     ]
+    if urls.is_default:  # the files the site has once, at its root
+        # The 404 page is served at any depth, so its links start from the site's own path.
+        page(NOT_FOUND, "404.html", root=urls.site_path)
+        for static in STATIC_FILES:
+            pages[static] = Page(static, static, common)
+        files += [
+            (SITEMAP, "sitemap.xml", {**common, **_sitemap(urls, pages)}),
+            (ROBOTS, "robots.txt", common),
+            (EMBED_JS, "embed.js", common),  # the widget other sites load (issue 16)
+        ]
     for name, template, context in files:
         pages[urls.path(name)] = Page(urls.path(name), template, context)
     return list(pages.values())
+
+
+def _alternates(urls: Urls, name: str) -> list[tuple[str, str]]:
+    """A page's paths in every language of the site (none for a site of one language)."""
+    if len(urls.languages) < 2:
+        return []
+    found = page_of(name)
+    return urls.alternates(name if found is None else found)
+
+
+def _sitemap(urls: Urls, pages: Mapping[str, Page]) -> dict[str, Any]:
+    """The sitemap's context: `pages`, the paths of every page for people in every
+    language (the embeds are for other sites' frames), and `alternates`, each one's
+    paths in all languages (for a site of several)."""
+    listed = sorted(
+        found
+        for found in map(page_of, pages)
+        if found is not None and not found.startswith(EMBED) and found != NOT_FOUND
+    )
+    alternates = {page: urls.alternates(page) for page in listed} if len(urls.languages) > 1 else {}
+    every = sorted({path for page in listed for _, path in alternates.get(page, [(None, page)])})
+    by_path = {path: alternates[page] for page in alternates for _, path in alternates[page]}
+    return {"pages": every, "alternates": by_path}
 
 
 #: How many of its past events a server's page lists (its component's page has them all).

@@ -12,6 +12,7 @@ nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -102,6 +103,11 @@ def embed_server_page(name: str) -> str:
     return EMBED + server_page(name)
 
 
+def language_prefix(language: str, default: str) -> str:
+    """The folder of a language's pages: '' for the default language, 'en/' for English."""
+    return "" if language == default else f"{language}/"
+
+
 def file_of(page: str) -> str:
     """The file of a page's path: 'incidents/ID/' -> 'incidents/ID/index.html'."""
     return page + INDEX
@@ -138,23 +144,53 @@ def is_api(path: str) -> bool:
 
 
 class Urls:
-    """The site's paths and absolute URLs for the pages of one language."""
+    """The site's paths and absolute URLs for the pages of one language: the default
+    language's at the site's root, each other's under its own folder, 'en/' (issue 17)."""
 
-    def __init__(self, base_url: str, language: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        language: str,
+        default: str | None = None,
+        languages: Iterable[str] = (),
+    ) -> None:
         self.base_url = base_url
         #: The language of the pages placed (what feeds say they are in).
         self.language = language
+        #: The site's default language, at its root, and all of its languages, that first.
+        self.default = language if default is None else default
+        self.languages = tuple(dict.fromkeys([self.default, *languages, language]))
+        #: Where the language's pages are in the tree: '' or 'en/'.
+        self.prefix = language_prefix(language, self.default)
 
     @classmethod
     def of(cls, site: SiteConfig, language: str | None = None) -> Urls:
-        """The site's URLs for its pages in `language` (None: the site's own language, as
-        the API links to). A site has one language today, its pages at the site's root:
-        a language's own tree would be placed here."""
-        return cls(site.base_url, site.language if language is None else language)
+        """The site's URLs for its pages in `language` (None: the site's default language,
+        as the API links to). A language the site does not list is placed as the site's
+        only one, at its root (a site rendered in another language, as tests do)."""
+        if language is None or language == site.language:
+            return cls(site.base_url, site.language, site.language, site.languages)
+        if language not in site.languages:
+            return cls(site.base_url, language)
+        return cls(site.base_url, language, site.language, site.languages)
+
+    @property
+    def is_default(self) -> bool:
+        """Whether these are the default language's pages, at the site's root, with the
+        files the site has once (the API, the sitemap, the scripts and styles)."""
+        return not self.prefix
 
     def path(self, page: str) -> str:
         """Where a page (or file) of the language's pages is in the tree."""
-        return page
+        return self.prefix + page
+
+    def alternates(self, page: str) -> list[tuple[str, str]]:
+        """(language, path in the tree) of `page` in each of the site's languages, the
+        default first: hreflang links, the language switcher and the sitemap list them."""
+        return [
+            (language, language_prefix(language, self.default) + page)
+            for language in self.languages
+        ]
 
     def url(self, path: str) -> str:
         """The absolute URL of a path in the tree ('' is the site itself)."""

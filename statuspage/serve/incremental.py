@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment
@@ -35,6 +35,7 @@ from statuspage.i18n.catalogs import SiteCatalogs
 from statuspage.load.cache import ParseCache
 from statuspage.load.documents import Document, Found, LoadError
 from statuspage.load.sources import EVENT_DIR, TEMPLATE_DIR
+from statuspage.model.models import SiteConfig
 from statuspage.outputs.pages import (
     Page,
     compile_templates,
@@ -126,7 +127,7 @@ class Project:
         self.config_path = config_path
         self._documents = KeptDocuments(config_path.resolve().parent)
         self._caches = Caches(self._documents)
-        self._environment: tuple[object, Environment] | None = None
+        self._environment: tuple[object, dict[str, Environment]] | None = None
 
     def refresh(self, now: datetime, changed: Iterable[Path] = ()) -> Site:
         """The site of the sources as they are now; raises as `build` does on bad input.
@@ -147,10 +148,13 @@ class Project:
         if any(path == templates or path.is_relative_to(templates) for path in changed):
             self._environment = None  # the watcher saw a template change
         last = self._environment
-        environment = self._environment_for(
-            templates, config.language, config.zone, loaded.catalogs
-        )
-        served = Site(state, environment, build_warnings(validated, state))
+        environments = self._environments_for(templates, config, loaded.catalogs)
+        environment = environments[config.language]
+        others = {
+            language: (loaded.state_in(language), environments[language])
+            for language in config.languages[1:]
+        }
+        served = Site(state, environment, build_warnings(validated, state), others)
         # What a change most likely breaks is rendered before the site is shown, so that
         # a rebuild `build` would refuse fails here, not a moment later in the check:
         # with new templates one page of each; else the pages of the events just read.
@@ -158,14 +162,15 @@ class Project:
         new_templates = self._environment is not last
         try:
             if new_templates:
-                compile_templates(served.pages(), environment)
+                for each in environments.values():
+                    compile_templates(served.pages(), each)
                 served.render(served.first_of_each_template())
             else:
-                placed = Urls.of(config, environment_language(environment))
                 served.render(
-                    placed.path(file_of(event_page(Path(key).stem)))
+                    Urls.of(config, language).path(file_of(event_page(Path(key).stem)))
                     for key in self._documents.parsed
                     if key.startswith(f"{EVENT_DIR}/")
+                    for language in config.languages
                 )
         except Exception:
             if new_templates:
@@ -175,18 +180,25 @@ class Project:
             raise
         return served
 
-    def _environment_for(
-        self, templates: Path, language: str, zone: tzinfo, catalogs: SiteCatalogs
-    ) -> Environment:
-        """The last Jinja environment (its templates compiled) unless a template changed:
-        the watcher said so (above), or a file under templates/ has another stat; or the
-        site's own catalogs (locales/, read on each load) are not those it was made with.
+    def _environments_for(
+        self, templates: Path, site: SiteConfig, catalogs: SiteCatalogs
+    ) -> dict[str, Environment]:
+        """The last Jinja environments (their templates compiled), one per language of the
+        site, unless a template changed: the watcher said so (above), or a file under
+        templates/ has another stat; or the site's own catalogs (locales/, read on each
+        load), its languages or zone are not those they were made with.
 
         (An environment loads a template when a page first needs it, so a site kept to
         fall back on may load one edited since; the check has loaded all it renders.)"""
-        key = (language, zone, catalogs, _tree_signature(templates))
+        key = (site.languages, site.zone, catalogs, _tree_signature(templates))
         if self._environment is None or self._environment[0] != key:
-            self._environment = (key, make_environment(templates, language, zone, catalogs))
+            made = {
+                language: make_environment(
+                    templates, language, site.zone, catalogs, default_language=site.language
+                )
+                for language in site.languages
+            }
+            self._environment = (key, made)
         return self._environment[1]
 
 
@@ -201,6 +213,19 @@ def _tree_signature(directory: Path) -> tuple[tuple[str, Signature], ...]:
             except OSError:
                 found.append((path, ()))
     return tuple(sorted(found))
+
+
+def _in_language(
+    holds: Callable[[str], bool], prefix: str, prefixes: Iterable[str]
+) -> Callable[[str], bool]:
+    """`holds`, for the files of the language whose files are under `prefix` ('' for the
+    default language's, which are not under any of the others' `prefixes`)."""
+    others = tuple(other for other in prefixes if other)
+    if prefix:
+        return lambda path: path.startswith(prefix) and holds(path)
+    if not others:
+        return holds
+    return lambda path: not path.startswith(others) and holds(path)
 
 
 @dataclass
@@ -221,16 +246,36 @@ class Site:
     render it (with the same result); a family of files is rendered once.
     """
 
-    def __init__(self, state: SiteState, environment: Environment, warnings: tuple[Problem, ...]):
+    def __init__(
+        self,
+        state: SiteState,
+        environment: Environment,
+        warnings: tuple[Problem, ...],
+        others: Mapping[str, tuple[SiteState, Environment]] | None = None,
+    ):
+        """The site in the language of `environment` (its default), and in each other
+        language of `others`, in its state and environment (issue 17)."""
         self.state = state
         self.warnings = warnings
         self._environment = environment
-        language = environment_language(environment)
-        self._pages: dict[str, Page] = {page.path: page for page in plan_site(state, language)}
-        families = subscriber_families(
-            state, language=language, catalogs=environment_catalogs(environment)
-        )
-        self._groups = [_Group(task, holds) for task, holds in families]
+        languages = {environment_language(environment): (state, environment), **(others or {})}
+        self._pages: dict[str, Page] = {}
+        #: The environment of each page not in the default language.
+        self._environments: dict[str, Environment] = {}
+        self._groups: list[_Group] = []
+        prefixes = [Urls.of(state.site, language).prefix for language in languages]
+        for language, (each, env) in languages.items():
+            planned = {page.path: page for page in plan_site(each, language)}
+            self._pages.update(planned)
+            if env is not environment:
+                self._environments.update(dict.fromkeys(planned, env))
+            families = subscriber_families(
+                each, language=language, catalogs=environment_catalogs(env)
+            )
+            prefix = Urls.of(state.site, language).prefix
+            self._groups += [
+                _Group(task, _in_language(holds, prefix, prefixes)) for task, holds in families
+            ]
         self._files: dict[str, bytes] = {}
         self._group_lock = threading.Lock()
 
@@ -264,7 +309,8 @@ class Site:
             return found
         page = self._pages.get(path)
         if page is not None:
-            found = self._files[path] = render_pages([page], self._environment)[path]
+            environment = self._environments.get(path, self._environment)
+            found = self._files[path] = render_pages([page], environment)[path]
             return found
         for group in self._groups:
             if group.holds(path):
@@ -282,7 +328,7 @@ class Site:
             if cancelled():
                 return None
             if path not in self._files:
-                render_pages([page], self._environment)
+                render_pages([page], self._environments.get(path, self._environment))
         count = len(self._pages)
         for group in self._groups:
             if cancelled():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment
 
-from statuspage.check import find_warnings
+from statuspage.check import find_warnings, translation_warnings
 from statuspage.cyclegc import fewer_collections
 from statuspage.errors import Problem
 from statuspage.i18n.catalogs import SiteCatalogs
@@ -86,7 +86,8 @@ def site_environments(loaded: Loaded) -> dict[str, Environment]:
 
 def build_warnings(validated: Validated, state: SiteState) -> tuple[Problem, ...]:
     """What a successful build warns about: the sources', then the state's (`check`)."""
-    return tuple(sorted((*validated.problems, *find_warnings(state, validated.documents))))
+    found = [*find_warnings(state, validated.documents), *translation_warnings(validated)]
+    return tuple(sorted((*validated.problems, *found)))
 
 
 #: A site of fewer pages is rendered in one process: starting workers would cost more.

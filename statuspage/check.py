@@ -7,6 +7,7 @@ import difflib
 import json
 import os
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,9 +17,12 @@ from jinja2 import Environment, TemplateError
 from statuspage.authoring.scaffold import placeholder_warnings
 from statuspage.cyclegc import fewer_collections
 from statuspage.errors import InvalidInputError, Problem
-from statuspage.load.documents import Document
+from statuspage.i18n import language_name
+from statuspage.load.documents import Document, Loc
 from statuspage.load.sources import TEMPLATE_DIR, THEME_DIR, display_path
 from statuspage.model.times import format_duration, local_iso
+from statuspage.model.translations import Translated, text_language, texts_of
+from statuspage.model.validate import Validated, field_path
 from statuspage.outputs.pages import (
     Page,
     TemplateProblemError,
@@ -49,6 +53,7 @@ def check(config_path: Path, now: datetime, output_dir: Path | None = None) -> l
         return sorted(error.problems)
     state, validated = loaded.state, loaded.validated
     problems = [*validated.problems, *find_warnings(state, validated.documents)]
+    problems.extend(translation_warnings(validated))
     problems.extend(template_problems(loaded))
     if output_dir is not None:
         problems.extend(stale_build_warnings(output_dir, state))
@@ -195,3 +200,47 @@ def find_warnings(state: SiteState, documents: dict[str, Document]) -> Iterator[
                 "post a 'completed' update when it is done",
                 severity="warning",
             )
+
+
+#: How many of the texts a language lacks `check` lists one by one (the rest are counted).
+MISSING_LISTED = 5
+
+
+def translation_warnings(validated: Validated) -> Iterator[Problem]:
+    """For each language of a site of several, the texts it lacks (issue 17): the first
+    MISSING_LISTED at their places, and how many in all at the language in `languages:`.
+    Each is shown in the default language (or the first that has it) meanwhile."""
+    site, config = validated.site, validated.config
+    if site is None or config is None or len(site.languages) < 2:
+        return
+    models = [(config, site), *((validated.documents[e.id], e) for e in validated.events)]
+    missing: dict[str, list[tuple[Document, Loc, str]]] = defaultdict(list)
+    for document, model in models:
+        for loc, text in texts_of(model):
+            shown = text_language(text, site.language)
+            have = text.texts if isinstance(text, Translated) else {site.language: text}
+            for language in site.languages:
+                if language not in have:
+                    missing[language].append((document, loc, shown))
+    given = site.given_languages or ()
+    for language in site.languages:
+        places = missing.get(language)
+        if not places:
+            continue
+        name = f"{language_name(language, 'en')} ({language})"
+        for document, loc, shown in places[:MISSING_LISTED]:
+            field = field_path(loc)
+            yield document.problem(
+                loc,
+                f"{field}: no {name} text; shown in {language_name(shown, 'en')} there",
+                severity="warning",
+            )
+        at: Loc = ("languages", given.index(language)) if language in given else ("language",)
+        listed = min(len(places), MISSING_LISTED)
+        yield config.problem(
+            at,
+            f"{len(places)} text{'s have' if len(places) != 1 else ' has'} no {name} "
+            f"translation (the first {listed} listed); {language_name(language, 'en')} pages "
+            "show them in the default language, marked as such",
+            severity="warning",
+        )

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from statuspage import DISTRIBUTION, __version__
-from statuspage.authoring.edit import NewUpdate, append_update
+from statuspage.authoring.edit import NewUpdate, append_update, translate
 from statuspage.authoring.scaffold import LANGUAGES, NewEvent, init_repository, new_event
 from statuspage.check import check, last_build
 from statuspage.errors import InvalidInputError, Problem, StatusPageError, summarize
@@ -246,6 +246,13 @@ def init_command(
     help="Repeat a window: daily, weekly, monthly, weekdays, or an RRULE such as "
     "FREQ=WEEKLY;BYDAY=SU.",
 )
+@click.option(
+    "--lang",
+    "language",
+    metavar="LANG",
+    help="The language the title and texts are written in, one of the site's `languages`.  "
+    "[default: the site's default language]",
+)
 @click.option("--edit", is_flag=True, help="Open the new file in $EDITOR.")
 @now_option
 def new_command(
@@ -261,6 +268,7 @@ def new_command(
     duration: str | None,
     ends: str | None,
     repeat: str | None,
+    language: str | None,
     edit: bool,
     now: datetime | None,
 ) -> None:
@@ -301,6 +309,7 @@ def new_command(
         description,
         ends,
         servers,
+        language,
     )
     path = new_event(config, request, _clock(now))
     click.echo(display_path(path))
@@ -312,9 +321,11 @@ def new_command(
 @click.argument("event_id", metavar="[ID]", required=False)
 @config_option
 @click.option(
-    "--status", required=True, help="The event's status now (e.g. identified, resolved, completed)."
+    "--status",
+    help="The event's status now (e.g. identified, resolved, completed); without it, with "
+    "--lang, the text in that language of the latest update (and --title) is written.",
 )
-@click.option("--message", required=True, help="What customers should know (Markdown).")
+@click.option("--message", help="What customers should know (Markdown).")
 @click.option("--next-update", metavar="TIME", help="When the next update is promised.")
 @click.option("--at", metavar="TIME", help="When this update was posted [default: now].")
 @click.option(
@@ -324,15 +335,25 @@ def new_command(
     metavar="NAME",
     help="A server the event now concerns too, added to its servers (repeat for more).",
 )
+@click.option(
+    "--lang",
+    "language",
+    metavar="LANG",
+    help="The language of --message (and --title), one of the site's `languages`; the "
+    "other languages' texts are kept.  [default: the site's default language]",
+)
+@click.option("--title", metavar="TEXT", help="With --lang: the event's title in that language.")
 @now_option
 def update_command(
     event_id: str | None,
     config: Path,
-    status: str,
-    message: str,
+    status: str | None,
+    message: str | None,
     next_update: str | None,
     at: str | None,
     servers: tuple[str, ...],
+    language: str | None,
+    title: str | None,
     now: datetime | None,
 ) -> None:
     """Append an update to incidents/ID.yaml, keeping its comments and layout.
@@ -351,8 +372,23 @@ def update_command(
             --message "A failing disk." --next-update 11:30
         statuspage update --status resolved --message "Fixed."   # the one open incident
         statuspage update disks --status identified --message "web04 too." --server web04
+        statuspage update --lang en --message "A failing disk."   # translate the latest
     """
-    request = NewUpdate(status, message, at, next_update, servers)
+    if status is None:
+        if language is None:
+            raise click.UsageError("give --status (or --lang, to write a translation)")
+        extra = {"--next-update": next_update, "--at": at, "--server": servers or None}
+        for name, value in extra.items():
+            if value is not None:
+                raise click.UsageError(f"{name} is for a new update: give --status too")
+        path = translate(config, event_id, language, _clock(now), message=message, title=title)
+        click.echo(f"translated {display_path(path)} into {language}")
+        return
+    if message is None:
+        raise click.UsageError("give --message: what customers should know")
+    if title is not None:
+        raise click.UsageError("--title is for a translation: give --lang without --status")
+    request = NewUpdate(status, message, at, next_update, servers, language)
     path = append_update(config, event_id, request, _clock(now))
     which = ", the one open incident" if event_id is None else ""
     click.echo(f"updated {display_path(path)}{which}")

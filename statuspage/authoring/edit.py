@@ -65,6 +65,8 @@ class NewUpdate:
     #: Servers the event now concerns too (issue 16: `update --server`), added to its
     #: `servers:` by name or alias.
     servers: tuple[str, ...] = ()
+    #: The language the message is written in (issue 17: `update --lang`); None: the default.
+    language: str | None = None
 
 
 def append_update(
@@ -95,7 +97,10 @@ def append_update(
         # the sources were read.
         event = validate_document(document, site)
         last = event.updates[-1].at if event.updates else None
-        entry = _entry(request, site.zone, loaded.now, last)
+        entry: dict[str, Any] = _entry(request, site.zone, loaded.now, last)
+        language = _language(request.language, site)
+        if language != site.language:
+            entry["message"] = {language: entry["message"]}
         text, servers = old, None
         if request.servers:
             servers = _servers_after(event, request.servers, site)
@@ -334,14 +339,131 @@ def _end_of_block(lines: list[str], key_line: int) -> int:
     return end
 
 
-def _render(entry: dict[str, str], indent: str) -> str:
+def _render(entry: dict[str, Any], indent: str) -> str:
     first = True
     out = []
     for key, value in entry.items():
         prefix = f"{indent}- " if first else f"{indent}  "
-        out.append(f"{prefix}{key}: {yaml_scalar(value, indent + '    ')}\n")
+        if isinstance(value, dict):  # a text in languages (issue 17)
+            out.append(f"{prefix}{key}:\n")
+            out.extend(
+                f"{indent}    {language}: {yaml_scalar(text, indent + '      ')}\n"
+                for language, text in value.items()
+            )
+        else:
+            out.append(f"{prefix}{key}: {yaml_scalar(value, indent + '    ')}\n")
         first = False
     return "".join(out)
+
+
+def _language(language: str | None, site: SiteConfig) -> str:
+    """The language `--lang` names, one of the site's (None: its default)."""
+    if language is None:
+        return site.language
+    if language not in site.languages:
+        listed = ", ".join(site.languages)
+        raise UpdateError(f"--lang {language}: not one of the site's languages ({listed})")
+    return language
+
+
+def translate(
+    config_path: Path,
+    event_id: str | None,
+    language: str,
+    now: datetime,
+    *,
+    message: str | None = None,
+    title: str | None = None,
+) -> Path:
+    """Write `language`'s text of an event's latest update (`message`) and of its `title`,
+    keeping the other languages' text as it is (issue 17: `update --lang` with no
+    --status); return the file's path. `event_id` as append_update's."""
+    loaded = load_state(config_path, now)
+    site = loaded.site
+    _language(language, site)
+    if message is None and title is None:
+        raise UpdateError("give --message or --title, the text in that language")
+    directory = loaded.sources.root / EVENT_DIR
+    event = find_event(event_id, loaded.events, directory)
+    path = directory / f"{event.id}{EVENT_SUFFIX}"
+    changes: list[tuple[tuple[str | int, ...], str]] = []
+    if title is not None:
+        changes.append((("title",), " ".join(title.split())))
+    if message is not None:
+        if not event.updates:
+            raise UpdateError(f"{event.id} has no update to translate; post one first")
+        changes.append((("updates", len(event.updates) - 1, "message"), message.strip()))
+    for loc, text in changes:
+        if not text:
+            raise UpdateError(f"--{loc[-1]} must not be empty")
+    with _locked(path):
+        old = path.read_text(encoding="utf-8")
+        new = old
+        for loc, text in changes:
+            new = _with_translation(new, loc, language, text, site)
+        expected = yaml.safe_load(old)
+        for loc, text in changes:
+            _set_in(expected, loc, _translated_value(_get_in(expected, loc), language, text, site))
+        if _normalise(yaml.safe_load(new)) != _normalise(expected):
+            raise UpdateError(
+                f"{display_path(path)}: could not add the translation without changing the "
+                "rest of the file; add it by hand"
+            )
+        validate_document(parse_document(path, display_path(path), new.encode("utf-8")), site)
+        _replace(path, new)
+    return path
+
+
+def _translated_value(current: Any, language: str, text: str, site: SiteConfig) -> Any:
+    """A text field's value with `language`'s text set, the others kept, in the site's
+    order: a plain string when only the default language has one."""
+    texts = dict(current) if isinstance(current, dict) else {site.language: current}
+    texts[language] = text
+    ordered = {lang: texts[lang] for lang in site.languages if lang in texts}
+    ordered |= {lang: value for lang, value in texts.items() if lang not in ordered}
+    if list(ordered) == [site.language]:
+        return ordered[site.language]
+    return ordered
+
+
+def _get_in(data: Any, loc: tuple[str | int, ...]) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
+
+
+def _set_in(data: Any, loc: tuple[str | int, ...], value: Any) -> None:
+    _get_in(data, loc[:-1])[loc[-1]] = value
+
+
+def _with_translation(
+    text: str, loc: tuple[str | int, ...], language: str, value: str, site: SiteConfig
+) -> str:
+    """`text` with the field at `loc` written as `_translated_value` has it, in place of
+    what was there (its key, and what follows its value, as they are)."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    key_node, node = None, root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            key_node, node = next((k, v) for k, v in node.value if k.value == part)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part]
+    if key_node is None or node is None:
+        raise UpdateError(f"no {loc[-1]} to translate")
+    current = _get_in(yaml.safe_load(text), loc)
+    texts = _translated_value(current, language, value, site)
+    indent = " " * (key_node.start_mark.column + 2)
+    if isinstance(texts, str):
+        written = " " + yaml_scalar(texts, indent)
+    else:
+        written = "".join(
+            f"\n{indent}{lang}: {yaml_scalar(body, indent + '  ')}" for lang, body in texts.items()
+        )
+    start, end = key_node.end_mark.index, node.end_mark.index
+    colon = text.index(":", start) + 1
+    # A block value ends after its last line break; what is written ends before it.
+    ending = "\n" if text[:end].endswith("\n") else ""
+    return text[:colon] + written + ending + text[end:]
 
 
 def yaml_scalar(value: str, indent: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cache
@@ -41,6 +41,7 @@ from statuspage.model.times import (
 )
 from statuspage.model.validate import (
     component_hint,
+    field_path,
     server_hint,
     validate_document,
 )
@@ -267,6 +268,8 @@ class NewEvent:
     description: str | None = None
     ends: str | None = None
     servers: tuple[str, ...] = ()
+    #: The language its texts are written in (issue 17: `new --lang`); None: the default.
+    language: str | None = None
 
 
 def slugify(title: str) -> str:
@@ -290,7 +293,8 @@ def new_event(config_path: Path, request: NewEvent, now: datetime) -> Path:
             raise ScaffoldError(f"unknown component '{component}'{hint}")
     _check_servers(site, request)
     zone, now = site.zone, loaded.now
-    text, day, endless = _event_text(request, now, zone, site.language)
+    language = check_language(request.language, site)
+    text, day, endless = _event_text(request, now, zone, language, site.language)
     directory = config_path.resolve().parent / EVENT_DIR
     base = slugify(request.title) if endless else f"{day:%Y-%m-%d}-{slugify(request.title)}"
     for number in range(1, 1000):
@@ -324,13 +328,39 @@ def _check_servers(site: SiteConfig, request: NewEvent) -> None:
             )
 
 
+def check_language(language: str | None, site: SiteConfig) -> str:
+    """The language `--lang` names, one of the site's (None: its default)."""
+    if language is None:
+        return site.language
+    if language not in site.languages:
+        listed = ", ".join(site.languages)
+        raise ScaffoldError(f"--lang {language}: not one of the site's languages ({listed})")
+    return language
+
+
+def in_language(make: Callable[[str], str], language: str, default: str, key_indent: str) -> str:
+    """A field's YAML value (written after 'key: ', the key at `key_indent`), `make(indent)`
+    writing the text with its further lines at `indent`: the text itself in the default
+    language, else a mapping of `language` to it (a text in the other languages can be
+    added beside it: `update --lang`)."""
+    if language == default:
+        return make(key_indent + "  ")
+    return f"\n{key_indent}  {language}: {make(key_indent + '    ')}"
+
+
 def _event_text(
-    request: NewEvent, now: datetime, zone: tzinfo, language: str
+    request: NewEvent, now: datetime, zone: tzinfo, language: str, default: str | None = None
 ) -> tuple[str, date, bool]:
-    """The new file's text, the day it is named by, and whether it repeats without end."""
+    """The new file's text, the day it is named by, and whether it repeats without end;
+    its texts in `language` (the site's `default` one when None)."""
+    default = language if default is None else default
+
+    def text_in(make: Callable[[str], str], key_indent: str) -> str:
+        return in_language(make, language, default, key_indent)
+
     at = _minute(now, zone)
     values = {
-        "title": _quoted(request.title),
+        "title": text_in(lambda _: _quoted(request.title), ""),
         "at": at,
         "components": _flow(request.components),
         "servers": f"servers: {_flow(request.servers)}  # only these servers of its components\n"
@@ -340,11 +370,14 @@ def _event_text(
     if request.kind == "incident":
         values |= {
             "impact": request.impact or "minor",
-            "message": _text(request.message, "--message", "incident", language, "      "),
+            "message": text_in(
+                lambda indent: _text(request.message, "--message", "incident", language, indent),
+                "    ",
+            ),
             "description": values["servers"]
-            + _description(request.description, language, optional=True),
+            + _description(request.description, language, optional=True, within=text_in),
         }
-        return _fill(_NEW["incident"], values), now.astimezone(zone).date(), False
+        return _tidy(_fill(_NEW["incident"], values)), now.astimezone(zone).date(), False
     if request.starts is None:
         raise ScaffoldError(f"a {request.kind} needs --starts (and --duration or --ends)")
     if request.duration is not None and request.ends is not None:
@@ -369,11 +402,19 @@ def _event_text(
         "starts": _minute(starts, zone),
         "length": length,
         "repeat": f"repeat: {rule}\n" if rule else "",
-        "message": _text(request.message, "--message", "announced", language, "      "),
-        "description": _description(request.description, language, optional=False),
+        "message": text_in(
+            lambda indent: _text(request.message, "--message", "announced", language, indent),
+            "    ",
+        ),
+        "description": _description(request.description, language, optional=False, within=text_in),
     }
     endless = rule is not None and not {"UNTIL", "COUNT"} & set(parse_rule_parts(rule))
-    return _fill(_NEW["window"], values), starts.astimezone(zone).date(), endless
+    return _tidy(_fill(_NEW["window"], values)), starts.astimezone(zone).date(), endless
+
+
+def _tidy(text: str) -> str:
+    """No spaces at line ends (a key whose value, a mapping of languages, starts below)."""
+    return re.sub(r"[ \t]+\n", "\n", text)
 
 
 def repeat_rule(repeat: str, starts: datetime) -> str:
@@ -401,16 +442,26 @@ def _text(given: str | None, option: str, placeholder: str, language: str, inden
     return yaml_scalar(given.strip(), indent)
 
 
-def _description(given: str | None, language: str, *, optional: bool) -> str:
-    """The `description:` line(s), or "" for an incident given none."""
+def _description(
+    given: str | None,
+    language: str,
+    *,
+    optional: bool,
+    within: Callable[[Callable[[str], str], str], str] | None = None,
+) -> str:
+    """The `description:` line(s), or "" for an incident given none; `within` writes the
+    value in its language (`in_language`)."""
+    if within is None:
+        within = lambda make, key_indent: make(key_indent + "  ")  # noqa: E731
     if given is None:
         if optional:
             return ""
-        text = yaml_scalar(placeholder_text("description", language), "  ")
-        return f"description: {text}  # a placeholder: what customers will notice (Markdown)\n"
+        text = placeholder_text("description", language)
+        note = "  # a placeholder: what customers will notice (Markdown)"
+        return f"description: {within(lambda indent: yaml_scalar(text, indent) + note, '')}\n"
     if not given.strip():
         raise ScaffoldError("--description must not be empty")
-    return f"description: {yaml_scalar(given.strip(), '  ')}\n"
+    return f"description: {within(lambda indent: yaml_scalar(given.strip(), indent), '')}\n"
 
 
 def placeholder_text(name: str, language: str) -> str:
@@ -462,9 +513,15 @@ def placeholder_warnings(documents: Mapping[str, Document]) -> Iterator[Problem]
                 for index, update in enumerate(updates)
                 if isinstance(update, dict)
             )
+        # A text in languages (issue 17): each language's, at its own place.
+        places = [
+            (loc if key is None else (*loc, str(key)), text)
+            for loc, value in places
+            for key, text in (value.items() if isinstance(value, dict) else [(None, value)])
+        ]
         for loc, value in places:
             if isinstance(value, str) and " ".join(value.split()) in texts:
-                field = "description" if loc == ("description",) else f"updates[{loc[1]}].message"
+                field = field_path(loc)
                 yield document.problem(
                     loc,
                     f"{field}: still the placeholder '{value.strip()}' that statuspage new "

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import (
     PATTERN_CHAR_ORDER,
     DateTimeFormat,
@@ -42,6 +42,20 @@ LANGUAGES = SHIPPED_LANGUAGES
 def text_direction(language: str) -> str:
     """'rtl' or 'ltr': how `language` is written, as CLDR says (Babel)."""
     return str(Locale.parse(language).text_direction)
+
+
+@functools.cache
+def language_name(language: str, in_language: str | None = None) -> str:
+    """A language's name in `in_language` ('Finnish'), as CLDR writes it (Babel), or when
+    None in itself, as a menu shows it ('Suomi'); its code for a language Babel does not
+    know."""
+    try:
+        name = Locale.parse(language).get_display_name(in_language or language)
+    except (ValueError, UnknownLocaleError):
+        return language
+    if not name:
+        return language
+    return name if in_language else name[:1].upper() + name[1:]
 
 
 def right_to_left(language: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -473,6 +473,9 @@ class Server(_Model):
 class Component(_Model):
     """A service customers care about, shown with its status and uptime."""
 
+    #: The fields customers read in their language (issue 17; translations.texts_of).
+    TEXTS: ClassVar[tuple[str, ...]] = ("name", "group", "description")
+
     id: Identifier = Field(description="Stable id used by events: [a-z0-9][a-z0-9-]*")
     name: TextIn = Field(description="Name shown to customers")
     group: TextIn | None = Field(
@@ -543,6 +546,9 @@ class NotifyConfig(_Model):
 
 class SiteConfig(_Model):
     """statuspage.yaml: the site's settings and its components."""
+
+    #: The fields customers read in their language (issue 17; translations.texts_of).
+    TEXTS: ClassVar[tuple[str, ...]] = ("title", "description", "regions")
 
     model_config = ConfigDict(title="statuspage.yaml")
 
@@ -617,6 +623,9 @@ ComponentRefs = Annotated[
 
 
 class _Update(_Model):
+    #: The fields customers read in their language (issue 17; translations.texts_of).
+    TEXTS: ClassVar[tuple[str, ...]] = ("message",)
+
     at: Time = Field(description="When this update was posted")
     message: BodyIn = Field(description="Markdown")
     next_update: Time | None = Field(default=None, description="When the next update is promised")
@@ -635,6 +644,9 @@ class WindowUpdate(_Update):
 
 
 class _Event(_Model):
+    #: The fields customers read in their language (issue 17; translations.texts_of).
+    TEXTS: ClassVar[tuple[str, ...]] = ("title", "description")
+
     title: TextIn = Field(description="What happened or will happen, in a few words")
     components: ComponentRefs
     servers: list[ServerName] | None = Field(
@@ -659,6 +671,9 @@ class _Event(_Model):
 
 class Incident(_Event):
     """Something broke."""
+
+    #: The fields customers read in their language (issue 17; translations.texts_of).
+    TEXTS: ClassVar[tuple[str, ...]] = ("title", "description", "postmortem")
 
     model_config = ConfigDict(title="incident")
 

@@ -111,33 +111,22 @@ def missing_translations(model: BaseModel, languages: Sequence[str]) -> Iterator
                 yield loc, language
 
 
-#: The fields whose text customers read (and so may be translated), by model field name.
-TEXT_FIELDS = frozenset({"title", "description", "message", "postmortem", "name", "group"})
-
-
 def texts_of(model: BaseModel, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """Every customer-facing text in `model` with its place: the Translated ones, and the
-    plain strings of translatable fields."""
+    """Every text of `model` that customers read in their language, with its place: the
+    fields its class lists in TEXTS (a mapping's values for a mapping field), in the
+    models below it too."""
+    texts: tuple[str, ...] = getattr(type(model), "TEXTS", ())
     for name in type(model).model_fields:
         value = getattr(model, name)
-        here = (*loc, _field_key(model, name))
-        if isinstance(value, str):
-            if isinstance(value, Translated) or name in TEXT_FIELDS:
+        here = (*loc, name)
+        if name in texts:
+            if isinstance(value, str):
                 yield here, value
+            elif isinstance(value, dict):
+                yield from (((*here, key), item) for key, item in value.items())
         elif isinstance(value, BaseModel):
             yield from texts_of(value, here)
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, BaseModel):
                     yield from texts_of(item, (*here, index))
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                if isinstance(item, Translated):
-                    yield (*here, key), item
-                elif isinstance(item, BaseModel):
-                    yield from texts_of(item, (*here, key))
-
-
-def _field_key(model: BaseModel, name: str) -> str:
-    field = type(model).model_fields[name]
-    return field.alias or name

@@ -58,6 +58,8 @@ class Validated:
     events: tuple[Event, ...]
     documents: dict[str, Document]
     problems: tuple[Problem, ...]
+    #: statuspage.yaml's document, when it was read.
+    config: Document | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -100,7 +102,7 @@ def validate_sources(
     if site is not None:
         problems.extend(_budget_problems(site, events, documents))
         problems.extend(_event_server_problems(site, events, documents))
-    return Validated(site, tuple(events), documents, tuple(sorted(problems)))
+    return Validated(site, tuple(events), documents, tuple(sorted(problems)), sources.config)
 
 
 #: The windows of repeating events that one state of the site may take in (the uptime
@@ -435,6 +437,11 @@ def _data_loc(loc: tuple[int | str, ...], data: Any) -> Loc | None:
             current = None
         clean.append(segment)
     return tuple(clean)
+
+
+def field_path(loc: Loc) -> str:
+    """A place in a file as messages name it: 'components[0].name'."""
+    return _field(loc)
 
 
 def _field(loc: Loc) -> str:

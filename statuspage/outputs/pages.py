@@ -8,7 +8,6 @@ Templates get the computed state, never raw YAML (the README lists the context).
 
 from __future__ import annotations
 
-import functools
 import heapq
 import io
 import os
@@ -34,7 +33,6 @@ from types import (
 )
 from typing import Any, NamedTuple
 
-from babel import Locale, UnknownLocaleError
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
@@ -64,6 +62,7 @@ from statuspage.i18n import (
     Labels,
     Parts,
     isolate_runs,
+    language_name,
     right_to_left,
     text_direction,
     translations,
@@ -561,20 +560,6 @@ class TextLanguages:
             "language": language_name(found, self.language)
         }
         return Markup(f'<p class="untranslated">{words}</p>')
-
-
-@functools.cache
-def language_name(language: str, in_language: str | None = None) -> str:
-    """A language's name in `in_language` ('Finnish'), as CLDR writes it (Babel), or when
-    None in itself, as a menu shows it ('Suomi'); its code for a language Babel does not
-    know."""
-    try:
-        name = Locale.parse(language).get_display_name(in_language or language)
-    except (ValueError, UnknownLocaleError):
-        return language
-    if not name:
-        return language
-    return name if in_language else name[:1].upper() + name[1:]
 
 
 def environment_language(env: Environment) -> str:

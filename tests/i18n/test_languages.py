@@ -18,8 +18,9 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import icalendar
 import pytest
+import yaml
 from bs4 import BeautifulSoup
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from statuspage.build import build
 from statuspage.cli import cli
@@ -343,3 +344,91 @@ def test_serve_gives_every_language_as_build_writes_it(tmp_path: Path) -> None:
         again.get("incidents/2026-11-23-mail/index.html")
         == (built["incidents/2026-11-23-mail/index.html"])
     )
+
+
+def run(config: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, [*args, "--config", str(config), "--now", FIXED_NOW.isoformat()])
+
+
+def test_check_counts_the_missing_translations_per_language_and_strict_fails(
+    tmp_path: Path,
+) -> None:
+    config = write_site(tmp_path)
+    result = run(config, "check")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    # The untranslated incident's title and two messages, the description and Webhotelli.
+    summary = [line for line in lines if "have no English (en) translation" in line]
+    assert len(summary) == 1 and "statuspage.yaml:6:" in summary[0]
+    assert summary[0].split("warning: ")[1].startswith("5 texts have no English (en) translation")
+    listed = [line for line in lines if "no English (en) text; shown in Finnish" in line]
+    assert len(listed) == 5
+    assert any("incidents/2026-11-20-web.yaml:2:8: warning: title:" in line for line in listed)
+    assert run(config, "check", "--strict").exit_code == 1
+
+
+def test_new_and_update_write_a_language_and_keep_the_others(tmp_path: Path) -> None:
+    config = write_site(tmp_path)
+    made = run(
+        config,
+        "new",
+        "incident",
+        "Posti on hidas",
+        "--component",
+        "email",
+        "--message",
+        "Tutkimme.",
+    )
+    assert made.exit_code == 0, made.output
+    path = tmp_path / made.output.strip()
+    (tmp_path / "incidents" / "2026-11-23-mail.yaml").unlink()  # this one is then the open one
+    translated = run(
+        config, "update", "--lang", "en", "--title", "Mail is slow", "--message", "Looking."
+    )
+    assert translated.exit_code == 0, translated.output
+    added = run(config, "update", "--status", "identified", "--lang", "en", "--message", "A relay.")
+    assert added.exit_code == 0, added.output
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["title"] == {"fi": "Posti on hidas", "en": "Mail is slow"}
+    assert [update["message"] for update in data["updates"]] == [
+        {"fi": "Tutkimme.", "en": "Looking."},
+        {"en": "A relay."},
+    ]
+    assert path.read_text(encoding="utf-8").count("# investigating | identified") == 1  # kept
+    # The Finnish of the latest, added later, keeps its English.
+    assert run(config, "update", "--lang", "fi", "--message", "Välittäjä.").exit_code == 0
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["updates"][-1]["message"] == {"fi": "Välittäjä.", "en": "A relay."}
+    build(config, tmp_path / "site", FIXED_NOW)
+    page = soup(tmp_path / "site" / "en" / "incidents" / path.stem / "index.html")
+    assert page.article.h1.get_text(strip=True) == "Mail is slow"
+    refused = run(config, "update", "--lang", "de", "--message", "Hallo.")
+    assert refused.exit_code == 1 and "not one of the site's languages (fi, en)" in refused.output
+
+
+def test_new_in_another_language_than_the_default_writes_a_mapping(tmp_path: Path) -> None:
+    config = write_site(tmp_path)
+    made = run(
+        config,
+        "new",
+        "maintenance",
+        "Mail upgrade",
+        "--lang",
+        "en",
+        "--component",
+        "email",
+        "--starts",
+        "2026-12-01T22:00",
+        "--description",
+        "Webmail is off for an hour.",
+    )
+    assert made.exit_code == 0, made.output
+    text = (tmp_path / made.output.strip()).read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    assert data["title"] == {"en": "Mail upgrade"}
+    assert data["description"] == {"en": "Webmail is off for an hour."}
+    assert list(data["updates"][0]["message"]) == ["en"]
+    assert not any(line.endswith(" ") for line in text.splitlines())
+    # Its placeholder message, in English, is still warned about at its place.
+    checked = run(config, "check")
+    assert "updates[0].message.en: still the placeholder" in checked.output

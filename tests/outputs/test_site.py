@@ -152,7 +152,7 @@ def test_history_has_a_page_per_month_newest_first(example: Path) -> None:
 def test_component_page_lists_its_events(example: Path) -> None:
     page = soup(example / "site" / "components" / "dns" / "index.html")
     assert text(page.h1) == "DNS"
-    assert [text(item.a) for item in page.select("ul.events li")] == ["DNS resolution failures"]
+    assert [text(item.a) for item in page.select("ul.events li")] == ["Nimipalvelun häiriö"]
 
 
 def test_component_page_offers_its_own_feed_and_calendar(example: Path) -> None:

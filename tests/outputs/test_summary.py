@@ -9,11 +9,11 @@ from statuspage.load.sources import load_sources
 from statuspage.model.validate import require_valid, validate_sources
 from statuspage.outputs.summary import EventSummary
 from statuspage.state import SiteState, compute_state
-from tests.conftest import EXAMPLE_NOW, REPO_ROOT
+from tests.conftest import EXAMPLE_NOW, english_example
 
 
 def example_state() -> SiteState:
-    site, events = require_valid(validate_sources(load_sources(REPO_ROOT / "statuspage.yaml")))
+    site, events = require_valid(validate_sources(load_sources(english_example())))
     return compute_state(site, events, EXAMPLE_NOW)
 
 

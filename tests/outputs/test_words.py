@@ -165,7 +165,7 @@ def test_history_index_lists_each_months_events(example: Path) -> None:
         "Security patching of VPS hypervisors Nov 10, 2026 · Maintenance · 4 hr",
     ]
     assert months["October 2026"] == [
-        "DNS resolution failures Oct 2, 2026 · Incident · Critical impact · 1 hr, 25 min"
+        "Nimipalvelun häiriö Oct 2, 2026 · Incident · Critical impact · 1 hr, 25 min"
     ]
     links = [link["href"] for link in page.select("section.month ul.events a")]
     assert links[0] == "../incidents/2026-11-23-delayed-outgoing-email/"

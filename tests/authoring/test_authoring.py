@@ -783,10 +783,8 @@ def test_a_fresh_clone_checks_and_builds_warning_only_of_the_untranslated_incide
     warnings = [line for line in lines if ": warning: " in line]
     untranslated = "incidents/2026-10-02-dns-resolution-failures.yaml:"
     assert all(
-        (line.startswith(untranslated)
-        and "no English (en) text" in line)
-        or (line.startswith("statuspage.yaml:")
-        and "no English (en) translation" in line)
+        (line.startswith(untranslated) and "no English (en) text" in line)
+        or (line.startswith("statuspage.yaml:") and "no English (en) translation" in line)
         for line in warnings
     ), warnings
     others = [line for line in lines if line not in warnings]

@@ -57,6 +57,11 @@ def text_language(text: object, default: str) -> str:
     return text.lang if isinstance(text, Translated) else default
 
 
+def localize_text(text: str, language: str) -> str:
+    """One text in `language` where it has it (a plain string as it is)."""
+    return text.in_language(language) if isinstance(text, Translated) else text
+
+
 def localize(model: _M, language: str) -> _M:
     """`model` (the site's config, an event) with every Translated in it in `language`
     where it has that language; the same object when nothing in it changes."""

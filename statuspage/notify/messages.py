@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from jinja2 import Environment
 from statuspage.i18n import AFFECTED, AFFECTED_SERVERS, LABELS, N_, Formatter, translations
 from statuspage.i18n.catalogs import SiteCatalogs
 from statuspage.model.models import Incident, IncidentUpdate, Window, WindowUpdate
+from statuspage.model.translations import localize, localize_text
 from statuspage.notify.channels import Message
 from statuspage.notify.notices import Notice
 from statuspage.outputs.api import Timeline, make_id, timestamp
@@ -78,11 +80,17 @@ class Writer:
             autoescape=False
         )
 
-    def url(self, event_id: str) -> str:
-        return Urls.of(self.state.site).event_url(event_id)
+    def url(self, event_id: str, language: str | None = None) -> str:
+        """The event's page in `language`, where the site has it (else the default's)."""
+        site = self.state.site
+        return Urls.of(site, language if language in site.languages else None).event_url(event_id)
 
     def message(self, notice: Notice, language: str) -> Message:
-        """The subject, body and webhook JSON of `notice` in `language`."""
+        """The subject, body and webhook JSON of `notice` in `language`: its words, and
+        the event's texts where they are written in it (issue 17; the webhook JSON is in
+        the site's default language, as the API is)."""
+        payload = self.payload(notice)
+        notice = _in_language(notice, language)
         gettext = translations(language, self.catalogs).gettext
         formatter = Formatter(language, self.state.site.zone, self.catalogs)
         duration = _duration(notice, formatter, self.state.now)
@@ -93,13 +101,13 @@ class Writer:
             "message": _message(notice),
             "facts": self.facts(notice, gettext, formatter),
             "more": gettext(MORE),
-            "url": self.url(notice.event.id),
+            "url": self.url(notice.event.id, language),
             "notice": notice,
         }
         return Message(
             self.render("notify/subject.txt", language, context).strip(),
             self.render("notify/body.md", language, context).strip() + "\n",
-            self.payload(notice),
+            payload,
             tuple(self.component_updates(notice)),
         )
 
@@ -131,7 +139,8 @@ class Writer:
             found.append((gettext(STATUS), gettext(LABELS[update.status])))
             if update.next_update is not None:
                 found.append((gettext(NEXT_UPDATE), formatter.moment(update.next_update)))
-        affected = [self.names[c] for c in event.components if c in self.names]
+        names = {cid: localize_text(name, formatter.language) for cid, name in self.names.items()}
+        affected = [names[c] for c in event.components if c in names]
         if affected:
             found.append((gettext(AFFECTED), ", ".join(affected)))
         if event.servers:  # only these servers of the components (issue 16)
@@ -188,6 +197,12 @@ class Writer:
     def payload(self, notice: Notice) -> dict[str, Any]:
         """meta, page and incident (with incident_updates), as Statuspage's webhooks send."""
         return {"meta": _meta(self.state.now), "page": self.page(), "incident": _incident(notice)}
+
+
+def _in_language(notice: Notice, language: str) -> Notice:
+    """`notice` with its event's and its update's texts in `language` where they have it."""
+    update = None if notice.update is None else localize(notice.update, language)
+    return replace(notice, event=localize(notice.event, language), update=update)
 
 
 def window_text(formatter: Formatter, start: datetime, end: datetime) -> str:

@@ -432,3 +432,28 @@ def test_new_in_another_language_than_the_default_writes_a_mapping(tmp_path: Pat
     # Its placeholder message, in English, is still warned about at its place.
     checked = run(config, "check")
     assert "updates[0].message.en: still the placeholder" in checked.output
+
+
+def test_each_notify_channel_hears_the_event_in_its_own_language(tmp_path: Path) -> None:
+    channels = """\
+notify:
+  channels:
+    - name: asiakkaat
+      webhook: https://hooks.example/fi
+    - name: customers
+      webhook: https://hooks.example/en
+      language: en
+"""
+    config = write_site(tmp_path, CONFIG + channels)
+    # The first run, before the incident, records what there was to tell then.
+    before = ["notify", "--config", str(config), "--now", "2026-11-23T08:00"]
+    assert CliRunner().invoke(cli, before).exit_code == 0
+    result = run(config, "notify", "--dry-run")
+    assert result.exit_code == 0, result.output
+    finnish, english = result.output.split("customers: would send", 1)
+    assert "Lähtevä posti viivästyy" in finnish and "Outgoing email" not in finnish
+    assert "Lähtevä posti jonottaa." in finnish
+    assert "Outgoing email is delayed" in english and "Lähtevä" not in english
+    assert "Outgoing mail is queued." in english
+    assert BASE + "en/incidents/2026-11-23-mail/" in english
+    assert BASE + "incidents/2026-11-23-mail/" in finnish

@@ -5,6 +5,7 @@
     python benchmarks/bench.py --runs 5 10000
     python benchmarks/bench.py --serve 10000       # only `statuspage serve`
     python benchmarks/bench.py --servers 5000      # and with 5,000 servers in 3 regions
+    python benchmarks/bench.py --languages 3       # and in 3 languages, against 1
 
 For each N it writes the repository into a temporary directory (70 % incidents with
 3-6 updates, 25 % maintenance, a few repeating backups, 20 components in 4 groups,
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
+import json
 import os
 import queue
 import random
@@ -53,11 +55,36 @@ REGIONS = {"hel1": "Helsinki 1", "fra1": "Frankfurt 1", "ams1": "Amsterdam 1"}
 NAMING_SERVERS = 0.2
 
 
-def generate(root: Path, count: int, seed: int = 7, servers: int = 0) -> None:
+#: The languages of a benchmark site of several (issue 17), the default first.
+LANGUAGES = ["en", "fi", "sv"]
+_TEXT_LINE = re.compile(r"(?m)^(\s*(?:- )?)(title|name|message|description): (.*)$")
+
+
+def in_languages(text: str, languages: int) -> str:
+    """`text` (YAML) with each title, name, message and description written in the first
+    `languages` of LANGUAGES: a mapping of each to its own text (the same words marked
+    with the language, as long as a translation)."""
+    if languages < 2:
+        return text
+
+    def translated(match: re.Match[str]) -> str:
+        lead, key, value = match.groups()
+        texts = {
+            language: value if language == LANGUAGES[0] else f"{value} ({language})"
+            for language in LANGUAGES[:languages]
+        }
+        flow = ", ".join(f"{language}: {json.dumps(body)}" for language, body in texts.items())
+        return f"{lead}{key}: {{{flow}}}"
+
+    return _TEXT_LINE.sub(translated, text)
+
+
+def generate(root: Path, count: int, seed: int = 7, servers: int = 0, languages: int = 1) -> None:
     """Write statuspage.yaml and `count` event files under `root`; with `servers`, that
     many servers over the components and three regions, and a fifth of the events naming
     one to three of their first component's. The servers come from a random generator of
-    their own: with and without them, the repository is otherwise the same."""
+    their own: with and without them, the repository is otherwise the same. With
+    `languages` (up to 3), the site is in that many, every text translated."""
     rng, server_rng = random.Random(seed), random.Random(seed + 1)
     components = [(f"service-{n:02d}", GROUPS[n % 4]) for n in range(20)]
     config = [
@@ -65,6 +92,8 @@ def generate(root: Path, count: int, seed: int = 7, servers: int = 0) -> None:
         "base_url: https://status.example.com/",
         "timezone: Europe/Helsinki",
     ]
+    if languages > 1:
+        config.append(f"languages: [{', '.join(LANGUAGES[:languages])}]")
     if servers:
         config += ["regions:", *(f"  {key}: {name}" for key, name in REGIONS.items())]
     config.append("components:")
@@ -86,7 +115,8 @@ def generate(root: Path, count: int, seed: int = 7, servers: int = 0) -> None:
                 f"        aliases: [{name}.example.com, 10.{int(name[3:]) // 256 % 256}.{int(name[3:]) % 256}.1]",
                 f"        region: {region}",
             ]
-    (root / "statuspage.yaml").write_text("\n".join(config) + "\n", encoding="utf-8")
+    config_text = in_languages("\n".join(config) + "\n", languages)
+    (root / "statuspage.yaml").write_text(config_text, encoding="utf-8")
     events = root / "incidents"
     events.mkdir()
     start = NOW - timedelta(days=5 * 365)
@@ -105,7 +135,8 @@ def generate(root: Path, count: int, seed: int = 7, servers: int = 0) -> None:
         mine = names[picked[0][0]]
         if mine and server_rng.random() < NAMING_SERVERS:
             text += f"servers: [{', '.join(server_rng.sample(mine, min(len(mine), server_rng.randint(1, 3))))}]\n"
-        (events / f"{at:%Y-%m-%d}-event-{n:06d}.yaml").write_text(text, encoding="utf-8")
+        path = events / f"{at:%Y-%m-%d}-event-{n:06d}.yaml"
+        path.write_text(in_languages(text, languages), encoding="utf-8")
 
 
 def _incident(rng: random.Random, title: str, picked: list[tuple[str, str]], at: datetime) -> str:
@@ -353,6 +384,14 @@ def main() -> None:
         default=0,
         help="also the same repository with this many servers (issue 16: 5000), and the ratio",
     )
+    parser.add_argument(
+        "--languages",
+        type=int,
+        default=0,
+        choices=[0, 2, 3],
+        help="also the same repository in this many languages, every text translated "
+        "(issue 17: 3), against one: builds in turns and serve's rebuild",
+    )
     arguments = parser.parse_args()
     print(
         f"python {sys.version.split()[0]} on {os.uname().machine}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}"
@@ -369,6 +408,44 @@ def main() -> None:
                 )
             if not arguments.serve:
                 compare_in_turns(count, arguments.servers, arguments.runs)
+        if arguments.languages:
+            compare_languages(count, arguments.languages, arguments.runs)
+
+
+def compare_languages(count: int, languages: int, runs: int) -> None:
+    """The build of one repository in `languages` languages against the same in one, from
+    rebuilds in turns (issue 17: N languages cost about N times one language's render),
+    then serve's rebuild after one event changes, for all the languages (issue 17: at
+    most 0.3 s per language)."""
+    with tempfile.TemporaryDirectory(prefix="statuspage-bench-") as directory:
+        roots = [Path(directory) / "one", Path(directory) / "several"]
+        for root, many in zip(roots, (1, languages), strict=True):
+            root.mkdir()
+            generate(root, count, languages=many)
+            for run in range(2):  # a parse cache and a kept tree, as for the rebuilds
+                timed(statuspage("build", now=NOW - timedelta(hours=run + 1)), root)
+        walls: list[list[float]] = [[], []]
+        for run in range(runs):
+            later = NOW + timedelta(minutes=15 * (run + 1))
+            for root, wall in zip(roots, walls, strict=True):
+                wall.append(timed(statuspage("build", now=later), root)[0])
+        one, several = (statistics.median(wall) for wall in walls)
+        files = [sum(1 for p in (root / "site").rglob("*") if p.is_file()) for root in roots]
+        print(f"events: {count:,}, in 1 language and in {languages}", flush=True)
+        print(
+            f"  build in turns ({runs} rebuilds each): 1 language {one:.2f} s "
+            f"({files[0]:,} files), {languages} languages {several:.2f} s ({files[1]:,} "
+            f"files): {several / one:.2f} times as long (issue 17: about {languages})",
+            flush=True,
+        )
+        serve = serve_rebuilds(roots[1])
+        rebuild = statistics.median(serve.rebuilds)
+        listed = ", ".join(f"{value:.2f}" for value in serve.rebuilds)
+        print(
+            f"  serve rebuild in {languages} languages {rebuild:.2f} s (median; {listed}): "
+            f"{rebuild / languages:.2f} s per language (issue 17: at most 0.30)",
+            flush=True,
+        )
 
 
 def compare_in_turns(count: int, servers: int, runs: int) -> None:

@@ -20,6 +20,7 @@ from statuspage.load.sources import (
     EVENT_DIR,
     TEMPLATE_DIR,
 )
+from statuspage.memo import Memo
 from statuspage.model.validate import Validated
 from statuspage.output import check_output_dir, new_site
 from statuspage.outputs import urls
@@ -84,9 +85,12 @@ def site_environments(loaded: Loaded) -> dict[str, Environment]:
     }
 
 
-def build_warnings(validated: Validated, state: SiteState) -> tuple[Problem, ...]:
-    """What a successful build warns about: the sources', then the state's (`check`)."""
-    found = [*find_warnings(state, validated.documents), *translation_warnings(validated)]
+def build_warnings(
+    validated: Validated, state: SiteState, memo: Memo | None = None
+) -> tuple[Problem, ...]:
+    """What a successful build warns about: the sources', then the state's (`check`);
+    `memo` is translation_warnings' (serve's)."""
+    found = [*find_warnings(state, validated.documents), *translation_warnings(validated, memo)]
     return tuple(sorted((*validated.problems, *found)))
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, TemplateError
+from pydantic import BaseModel
 
 from statuspage.authoring.scaffold import placeholder_warnings
 from statuspage.cyclegc import fewer_collections
@@ -20,6 +21,7 @@ from statuspage.errors import InvalidInputError, Problem
 from statuspage.i18n import language_name
 from statuspage.load.documents import Document, Loc
 from statuspage.load.sources import TEMPLATE_DIR, THEME_DIR, display_path
+from statuspage.memo import Memo
 from statuspage.model.times import format_duration, local_iso
 from statuspage.model.translations import Translated, text_language, texts_of
 from statuspage.model.validate import Validated, field_path
@@ -206,22 +208,27 @@ def find_warnings(state: SiteState, documents: dict[str, Document]) -> Iterator[
 MISSING_LISTED = 5
 
 
-def translation_warnings(validated: Validated) -> Iterator[Problem]:
+def translation_warnings(validated: Validated, memo: Memo | None = None) -> Iterator[Problem]:
     """For each language of a site of several, the texts it lacks (issue 17): the first
     MISSING_LISTED at their places, and how many in all at the language in `languages:`.
-    Each is shown in the default language (or the first that has it) meanwhile."""
+    Each is shown in the default language (or the first that has it) meanwhile. With a
+    `memo` (serve's), a model object seen in the last round is not read again."""
     site, config = validated.site, validated.config
     if site is None or config is None or len(site.languages) < 2:
         return
+    if memo is not None:
+        memo.next_round()
     models = [(config, site), *((validated.documents[e.id], e) for e in validated.events)]
     missing: dict[str, list[tuple[Document, Loc, str]]] = defaultdict(list)
+    setting = (site.language, site.languages)
     for document, model in models:
-        for loc, text in texts_of(model):
-            shown = text_language(text, site.language)
-            have = text.texts if isinstance(text, Translated) else {site.language: text}
-            for language in site.languages:
-                if language not in have:
-                    missing[language].append((document, loc, shown))
+        kept = memo.recall(model) if memo is not None else None
+        if kept is None or kept[0] != setting:
+            kept = (setting, list(_missing(model, site.language, site.languages)))
+        if memo is not None:
+            memo.keep(model, kept)
+        for language, loc, shown in kept[1]:
+            missing[language].append((document, loc, shown))
     given = site.given_languages or ()
     for language in site.languages:
         places = missing.get(language)
@@ -244,3 +251,15 @@ def translation_warnings(validated: Validated) -> Iterator[Problem]:
             "show them in the default language, marked as such",
             severity="warning",
         )
+
+
+def _missing(
+    model: BaseModel, default: str, languages: tuple[str, ...]
+) -> Iterator[tuple[str, Loc, str]]:
+    """(language, place, the language shown instead) for each text `model` lacks."""
+    for loc, text in texts_of(model):
+        shown = text_language(text, default)
+        have = text.texts if isinstance(text, Translated) else {default: text}
+        for language in languages:
+            if language not in have:
+                yield language, loc, shown

@@ -22,3 +22,13 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*thresholds)
+
+
+def settle() -> None:
+    """For a long run between its rounds (serve, once a new site is checked): collect the
+    cycles the earlier rounds left, then freeze what is alive, so that the next round's
+    collections walk only what it makes, not the model, states and pages kept (with three
+    languages at 10,000 events, one full collection in a rebuild took 0.8 s of its 1.6)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()

@@ -34,6 +34,8 @@ class Caches:
     documents: DocumentCache
     validation: Memo = field(default_factory=Memo)
     states: Memo = field(default_factory=Memo)
+    #: Per language but the default: its localized events, and their states (issue 17).
+    languages: dict[str, tuple[Memo, Memo]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ class Loaded:
     states: Memo | None = field(default=None, repr=False, compare=False)
     #: The site's own UI catalogs (locales/), checked.
     catalogs: SiteCatalogs = field(default_factory=SiteCatalogs)
+    #: serve's memos of the other languages (Caches.languages).
+    language_memos: dict[str, tuple[Memo, Memo]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @cached_property
     def state(self) -> SiteState:
@@ -63,8 +69,12 @@ class Loaded:
         found = self._other_states.get(language)
         if found is None:
             site = localize(self.site, language)
-            events = tuple(localize(event, language) for event in self.events)
-            found = self._other_states[language] = compute_state(site, events, self.now)
+            memos = None
+            if self.language_memos is not None:
+                memos = self.language_memos.setdefault(language, (Memo(), Memo()))
+            events = _localized(self.events, language, memos[0] if memos else None)
+            states = memos[1] if memos else None
+            found = self._other_states[language] = compute_state(site, events, self.now, states)
         return found
 
     @cached_property
@@ -75,6 +85,22 @@ class Loaded:
     def states_by_language(self) -> dict[str, SiteState]:
         """The state in each of the site's languages, the default first."""
         return {language: self.state_in(language) for language in self.site.languages}
+
+
+def _localized(events: tuple[Event, ...], language: str, memo: Memo | None) -> tuple[Event, ...]:
+    """`events` in `language` (localize); with a `memo` (serve's), an event object seen in
+    the last round is the same localized object again, so that its state is recalled."""
+    if memo is None:
+        return tuple(localize(event, language) for event in events)
+    memo.next_round()
+    found = []
+    for event in events:
+        kept = memo.recall(event)
+        if kept is None:
+            kept = localize(event, language)
+        memo.keep(event, kept)
+        found.append(kept)
+    return tuple(found)
 
 
 def load_validated(
@@ -102,4 +128,5 @@ def load_state(
     site, events = require_valid(validated)
     moment = resolve_now(now, site.zone)
     states = caches.states if caches else None
-    return Loaded(sources, validated, site, events, moment, found, states, catalogs)
+    memos = caches.languages if caches else None
+    return Loaded(sources, validated, site, events, moment, found, states, catalogs, memos)

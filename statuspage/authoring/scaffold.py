@@ -513,21 +513,25 @@ def placeholder_warnings(documents: Mapping[str, Document]) -> Iterator[Problem]
                 for index, update in enumerate(updates)
                 if isinstance(update, dict)
             )
-        # A text in languages (issue 17): each language's, at its own place.
-        places = [
-            (loc if key is None else (*loc, str(key)), text)
-            for loc, value in places
-            for key, text in (value.items() if isinstance(value, dict) else [(None, value)])
-        ]
         for loc, value in places:
-            if isinstance(value, str) and " ".join(value.split()) in texts:
-                field = field_path(loc)
-                yield document.problem(
-                    loc,
-                    f"{field}: still the placeholder '{value.strip()}' that statuspage new "
-                    "wrote; write what customers should know",
-                    severity="warning",
-                )
+            if isinstance(value, dict):  # a text in languages (issue 17): each at its place
+                for key, text in value.items():
+                    yield from _placeholder(document, (*loc, str(key)), text, texts)
+            elif isinstance(value, str) and " ".join(value.split()) in texts:
+                yield from _placeholder(document, loc, value, texts)
+
+
+def _placeholder(
+    document: Document, loc: Loc, value: object, texts: frozenset[str]
+) -> Iterator[Problem]:
+    """The warning for a text that is still one of the placeholders `texts`, if it is."""
+    if isinstance(value, str) and " ".join(value.split()) in texts:
+        yield document.problem(
+            loc,
+            f"{field_path(loc)}: still the placeholder '{value.strip()}' that statuspage new "
+            "wrote; write what customers should know",
+            severity="warning",
+        )
 
 
 def _quoted(text: str) -> str:

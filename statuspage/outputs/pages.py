@@ -833,6 +833,7 @@ def plan_site(state: SiteState, language: str | None = None) -> list[Page]:
     urls = Urls.of(state.site, language)
     common = {**page_context(state), "clock": ClockParts(state, page_context, _entries)}
     pages: dict[str, Page] = {}
+    prefixed, several = bool(urls.prefix), len(urls.languages) > 1
 
     def page(
         name: str, template: str, root: str | None = None, clock: Iterable[str] = (), **context: Any
@@ -841,17 +842,21 @@ def plan_site(state: SiteState, language: str | None = None) -> list[Page]:
         path = urls.path(name)
         if path in pages:
             raise StatusPageError(f"two pages would be written to {path}")
-        root = root_of(name) if root is None else root
+        if root is None:
+            root = root_of(name)
+            # The way to the site's root, where its shared files are (the API, the
+            # styles): the language's root for the default language, above it for others.
+            site_root = root_of(path) if prefixed else root
+        else:
+            site_root = root
         pages[path] = Page(
             path,
             template,
             {
                 **common,
                 "root": root,
-                # The way to the site's root, where its shared files are (the API, the
-                # styles): the language's root for the default language, above it for others.
-                "site_root": root_of(path) if root == root_of(name) else root,
-                "alternates": _alternates(urls, name),
+                "site_root": site_root,
+                "alternates": _alternates(urls, name) if several else [],
                 "path": path,
                 "clock_keys": tuple(clock),
                 **context,

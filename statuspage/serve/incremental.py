@@ -35,6 +35,7 @@ from statuspage.i18n.catalogs import SiteCatalogs
 from statuspage.load.cache import ParseCache
 from statuspage.load.documents import Document, Found, LoadError
 from statuspage.load.sources import EVENT_DIR, TEMPLATE_DIR
+from statuspage.memo import Memo
 from statuspage.model.models import SiteConfig
 from statuspage.outputs.pages import (
     Page,
@@ -128,6 +129,8 @@ class Project:
         self._documents = KeptDocuments(config_path.resolve().parent)
         self._caches = Caches(self._documents)
         self._environment: tuple[object, dict[str, Environment]] | None = None
+        #: translation_warnings' memo: what each event lacks (issue 17).
+        self._translations = Memo()
 
     def refresh(self, now: datetime, changed: Iterable[Path] = ()) -> Site:
         """The site of the sources as they are now; raises as `build` does on bad input.
@@ -154,7 +157,8 @@ class Project:
             language: (loaded.state_in(language), environments[language])
             for language in config.languages[1:]
         }
-        served = Site(state, environment, build_warnings(validated, state), others)
+        warnings = build_warnings(validated, state, self._translations)
+        served = Site(state, environment, warnings, others)
         # What a change most likely breaks is rendered before the site is shown, so that
         # a rebuild `build` would refuse fails here, not a moment later in the check:
         # with new templates one page of each; else the pages of the events just read.

@@ -43,7 +43,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
 from statuspage import __version__
-from statuspage.cyclegc import fewer_collections
+from statuspage.cyclegc import fewer_collections, settle
 from statuspage.errors import InvalidInputError, StatusPageError
 from statuspage.load.sources import EVENT_DIR, TEMPLATE_DIR, display_path
 from statuspage.model.models import LOCALE_DIR
@@ -346,6 +346,7 @@ class Checker:
             return
         if count is not None:
             self._live.mark_good(site)
+            settle()  # while it is quiet: the next rebuild then meets no full collection
             elapsed = time.monotonic() - started
             self._echo(f"Rendered all {count:,} files in {elapsed:.2f} s.")
 

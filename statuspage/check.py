@@ -69,7 +69,10 @@ def template_problems(loaded: Loaded) -> list[Problem]:
     folder = loaded.sources.root / TEMPLATE_DIR
     if not os.path.lexists(folder):
         return []  # the theme alone, which its own tests render
-    environment = make_environment(folder, loaded.site.language, loaded.site.zone, loaded.catalogs)
+    site = loaded.site
+    environment = make_environment(
+        folder, site.language, site.zone, loaded.catalogs, default_language=site.language
+    )
     names = _override_names(folder)
     problems = [*_unused_overrides(environment, folder, names)]
     for name in names:
@@ -78,16 +81,23 @@ def template_problems(loaded: Loaded) -> list[Problem]:
         except TemplateError as error:
             problems.append(template_problem(error, name))
     failed = {problem.path for problem in problems if problem.is_error}
-    sample: dict[str, Page] = {}
-    for page in plan_site(loaded.state, environment_language(environment)):
-        sample.setdefault(page.template, page)
-    for page in sample.values():
-        try:
-            render_pages([page], environment)
-        except TemplateProblemError as error:
-            if error.problem.path not in failed:  # once per template
-                failed.add(error.problem.path)
-                problems.append(error.problem)
+    # One page of each kind in each language (an override may fail only where the
+    # language switcher or a fallback note is: on a site of several).
+    for language in site.languages:
+        if language != site.language:
+            environment = make_environment(
+                folder, language, site.zone, loaded.catalogs, default_language=site.language
+            )
+        sample: dict[str, Page] = {}
+        for page in plan_site(loaded.state_in(language), environment_language(environment)):
+            sample.setdefault(page.template, page)
+        for page in sample.values():
+            try:
+                render_pages([page], environment)
+            except TemplateProblemError as error:
+                if error.problem.path not in failed:  # once per template
+                    failed.add(error.problem.path)
+                    problems.append(error.problem)
     return problems
 
 

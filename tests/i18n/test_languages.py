@@ -457,3 +457,17 @@ notify:
     assert "Outgoing mail is queued." in english
     assert BASE + "en/incidents/2026-11-23-mail/" in english
     assert BASE + "incidents/2026-11-23-mail/" in finnish
+
+
+def test_check_renders_an_override_in_every_language(tmp_path: Path) -> None:
+    config = write_site(tmp_path)
+    (tmp_path / "templates").mkdir()
+    # Fails only on a page whose language is not the default: the English ones.
+    (tmp_path / "templates" / "index.html").write_text(
+        '{% extends "!builtin/index.html" %}{% block title %}'
+        "{% if language == 'en' %}{{ nope }}{% endif %}{{ super() }}{% endblock %}",
+        encoding="utf-8",
+    )
+    result = run(config, "check")
+    assert result.exit_code == 1
+    assert "templates/index.html:1:" in result.output and "'nope' is undefined" in result.output

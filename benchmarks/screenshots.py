@@ -52,15 +52,24 @@ WIDTHS = (360, 1280)
 SCHEMES = ("light", "dark")
 
 
+#: The example's languages, its default first (statuspage.yaml's `languages`).
+EXAMPLE_LANGUAGES = ("fi", "en")
+
+
 def build_site(folder: Path, language: str, now: datetime) -> Path:
-    """The example repository in `language`, built at `now` into folder/site."""
+    """The example repository built at `now` into folder/site, with `language`'s pages:
+    the folder of those pages (site/ for Finnish, site/en/ for English). Another language
+    is made the site's default, before English and Finnish (its texts then are English)."""
     folder.mkdir(parents=True)
     text = (ROOT / "statuspage.yaml").read_text(encoding="utf-8")
     config = folder / "statuspage.yaml"
-    config.write_text(text.replace("language: en", f"language: {language}"), encoding="utf-8")
+    if language not in EXAMPLE_LANGUAGES:
+        order = ", ".join((language, *reversed(EXAMPLE_LANGUAGES)))
+        text = text.replace(f"languages: [{', '.join(EXAMPLE_LANGUAGES)}]", f"languages: [{order}]")
+    config.write_text(text, encoding="utf-8")
     shutil.copytree(ROOT / "incidents", folder / "incidents")
     build(config, folder / "site", now)
-    return folder / "site"
+    return folder / "site" / ("en" if language == "en" else "")
 
 
 def main(argv: list[str] | None = None) -> int:

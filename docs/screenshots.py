@@ -3,8 +3,9 @@
     .venv/bin/python docs/screenshots.py
 
 Builds the example at the repo root (at benchmarks/screenshots.py's fixed --now: an
-email incident is open, a maintenance and two backup windows are ahead) in English and
-in Urdu, opens the home page in Debian's chromium (file://, no network) and writes
+email incident is open, a maintenance and two backup windows are ahead), its English
+pages (under en/, with the switcher to Finnish) and, with Urdu made its default
+language, its Urdu ones; opens the home page in Debian's chromium (file://, no network) and writes
 docs/assets/screenshots/{light,dark,mobile,rtl}.png: the first screen of the page,
 not the whole page, so that the files stay small. Run it again after a change to the
 theme, and commit the PNGs. Urdu needs a font with its letters: Debian's

@@ -422,13 +422,7 @@ def compare_languages(count: int, languages: int, runs: int) -> None:
         for root, many in zip(roots, (1, languages), strict=True):
             root.mkdir()
             generate(root, count, languages=many)
-            for run in range(2):  # a parse cache and a kept tree, as for the rebuilds
-                timed(statuspage("build", now=NOW - timedelta(hours=run + 1)), root)
-        walls: list[list[float]] = [[], []]
-        for run in range(runs):
-            later = NOW + timedelta(minutes=15 * (run + 1))
-            for root, wall in zip(roots, walls, strict=True):
-                wall.append(timed(statuspage("build", now=later), root)[0])
+        walls = rebuild_in_turns(roots, runs)
         one, several = (statistics.median(wall) for wall in walls)
         files = [sum(1 for p in (root / "site").rglob("*") if p.is_file()) for root in roots]
         print(f"events: {count:,}, in 1 language and in {languages}", flush=True)
@@ -448,6 +442,22 @@ def compare_languages(count: int, languages: int, runs: int) -> None:
         )
 
 
+def rebuild_in_turns(roots: list[Path], runs: int) -> list[list[float]]:
+    """Each repository of `roots` built twice (a parse cache and a kept tree, as for the
+    rebuilds), then rebuilt `runs` times in turns, one of each then the next, at a new
+    `now` each: the wall seconds of each one's rebuilds. A machine whose speed drifts (a
+    shared virtual one) then slows them alike."""
+    for root in roots:
+        for run in range(2):
+            timed(statuspage("build", now=NOW - timedelta(hours=run + 1)), root)
+    walls: list[list[float]] = [[] for _ in roots]
+    for run in range(runs):
+        later = NOW + timedelta(minutes=15 * (run + 1))
+        for root, wall in zip(roots, walls, strict=True):
+            wall.append(timed(statuspage("build", now=later), root)[0])
+    return walls
+
+
 def compare_in_turns(count: int, servers: int, runs: int) -> None:
     """The ratio again, from rebuilds of the two repositories in turns: a machine whose
     speed drifts (a shared virtual one) then slows both alike."""
@@ -456,13 +466,7 @@ def compare_in_turns(count: int, servers: int, runs: int) -> None:
         for root, many in zip(roots, (0, servers), strict=True):
             root.mkdir()
             generate(root, count, servers=many)
-            for run in range(2):  # a parse cache and a kept tree, as for the rebuilds
-                timed(statuspage("build", now=NOW - timedelta(hours=run + 1)), root)
-        walls: list[list[float]] = [[], []]
-        for run in range(runs):
-            later = NOW + timedelta(minutes=15 * (run + 1))
-            for root, wall in zip(roots, walls, strict=True):
-                wall.append(timed(statuspage("build", now=later), root)[0])
+        walls = rebuild_in_turns(roots, runs)
     plain, many = (statistics.median(wall) for wall in walls)
     print(
         f"  in turns ({runs} rebuilds each): {plain:.2f} s and {many:.2f} s (medians), "

@@ -30,7 +30,6 @@ from statuspage.outputs.feeds import render_feeds
 from statuspage.outputs.pages import (
     compile_templates,
     environment_catalogs,
-    environment_language,
     make_environment,
     plan_site,
     render_pages,
@@ -98,32 +97,19 @@ def build_warnings(
 PARALLEL_PAGES = 2_000
 
 
-def render_outputs(
-    state: SiteState,
-    environment: Environment,
-    jobs: int,
-    sink: Callable[[dict[str, bytes]], Taken],
-) -> Generator[Taken, None, None]:
-    """Every file of the site in one language, some at a time, given to `sink` where it
-    was rendered: the pages, then what subscribers read, in the language `environment`
-    renders in (make_environment's), `state` having its texts in it (Loaded.state_in)."""
-    return render_site({environment_language(environment): state}, {"": environment}, jobs, sink)
-
-
 def render_site(
     states: Mapping[str, SiteState],
     environments: Mapping[str, Environment],
     jobs: int,
     sink: Callable[[dict[str, bytes]], Taken],
 ) -> Generator[Taken, None, None]:
-    """Every file of the site in each of its languages (`states` and `environments` by
-    language, or one environment by ""), some at a time, given to `sink` where it was
-    rendered; the languages' tasks share the workers, so that N languages take about N
-    times one's time."""
-    planned = []
-    for language, state in states.items():
-        environment = environments.get(language) or environments[""]
-        planned.append((environment, plan_site(state, language)))
+    """Every file of the site in each of its languages (`states`, Loaded.state_in's, and
+    `environments`, site_environments', by language), some at a time, given to `sink`
+    where it was rendered; the languages' tasks share the workers, so that N languages
+    take about N times one's time."""
+    planned = [
+        (environments[language], plan_site(state, language)) for language, state in states.items()
+    ]
     if sum(len(pages) for _, pages in planned) < PARALLEL_PAGES:
         jobs = 1
     else:

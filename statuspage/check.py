@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, TemplateError
-from pydantic import BaseModel
 
 from statuspage.authoring.scaffold import placeholder_warnings
 from statuspage.cyclegc import fewer_collections
@@ -23,7 +22,7 @@ from statuspage.load.documents import Document, Loc
 from statuspage.load.sources import TEMPLATE_DIR, THEME_DIR, display_path
 from statuspage.memo import Memo
 from statuspage.model.times import format_duration, local_iso
-from statuspage.model.translations import Translated, text_language, texts_of
+from statuspage.model.translations import missing_translations
 from statuspage.model.validate import Validated, field_path
 from statuspage.outputs.pages import (
     Page,
@@ -234,7 +233,7 @@ def translation_warnings(validated: Validated, memo: Memo | None = None) -> Iter
     for document, model in models:
         kept = memo.recall(model) if memo is not None else None
         if kept is None or kept[0] != setting:
-            kept = (setting, list(_missing(model, site.language, site.languages)))
+            kept = (setting, list(missing_translations(model, site.languages)))
         if memo is not None:
             memo.keep(model, kept)
         for language, loc, shown in kept[1]:
@@ -261,15 +260,3 @@ def translation_warnings(validated: Validated, memo: Memo | None = None) -> Iter
             "show them in the default language, marked as such",
             severity="warning",
         )
-
-
-def _missing(
-    model: BaseModel, default: str, languages: tuple[str, ...]
-) -> Iterator[tuple[str, Loc, str]]:
-    """(language, place, the language shown instead) for each text `model` lacks."""
-    for loc, text in texts_of(model):
-        shown = text_language(text, default)
-        have = text.texts if isinstance(text, Translated) else {default: text}
-        for language in languages:
-            if language not in have:
-                yield language, loc, shown

@@ -98,7 +98,7 @@ def append_update(
         event = validate_document(document, site)
         last = event.updates[-1].at if event.updates else None
         entry: dict[str, Any] = _entry(request, site.zone, loaded.now, last)
-        language = _language(request.language, site)
+        language = check_language(request.language, site)
         if language != site.language:
             entry["message"] = {language: entry["message"]}
         text, servers = old, None
@@ -356,13 +356,16 @@ def _render(entry: dict[str, Any], indent: str) -> str:
     return "".join(out)
 
 
-def _language(language: str | None, site: SiteConfig) -> str:
-    """The language `--lang` names, one of the site's (None: its default)."""
+def check_language(
+    language: str | None, site: SiteConfig, error: type[StatusPageError] = UpdateError
+) -> str:
+    """The language `--lang` names (`new`'s and `update`'s), one of the site's (None: its
+    default); else `error`."""
     if language is None:
         return site.language
     if language not in site.languages:
         listed = ", ".join(site.languages)
-        raise UpdateError(f"--lang {language}: not one of the site's languages ({listed})")
+        raise error(f"--lang {language}: not one of the site's languages ({listed})")
     return language
 
 
@@ -380,7 +383,7 @@ def translate(
     --status); return the file's path. `event_id` as append_update's."""
     loaded = load_state(config_path, now)
     site = loaded.site
-    _language(language, site)
+    check_language(language, site)
     if message is None and title is None:
         raise UpdateError("give --message or --title, the text in that language")
     directory = loaded.sources.root / EVENT_DIR

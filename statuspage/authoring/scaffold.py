@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from statuspage import DISTRIBUTION, __version__
 from statuspage.atomic import atomic_write
-from statuspage.authoring.edit import yaml_scalar
+from statuspage.authoring.edit import check_language, yaml_scalar
 from statuspage.errors import Problem, StatusPageError
 from statuspage.load.documents import Document, Loc
 from statuspage.load.sources import (
@@ -293,7 +293,7 @@ def new_event(config_path: Path, request: NewEvent, now: datetime) -> Path:
             raise ScaffoldError(f"unknown component '{component}'{hint}")
     _check_servers(site, request)
     zone, now = site.zone, loaded.now
-    language = check_language(request.language, site)
+    language = check_language(request.language, site, ScaffoldError)
     text, day, endless = _event_text(request, now, zone, language, site.language)
     directory = config_path.resolve().parent / EVENT_DIR
     base = slugify(request.title) if endless else f"{day:%Y-%m-%d}-{slugify(request.title)}"
@@ -326,16 +326,6 @@ def _check_servers(site: SiteConfig, request: NewEvent) -> None:
             raise ScaffoldError(
                 f"'{name}' is a server of '{owner}': add --component {owner}, or leave it out"
             )
-
-
-def check_language(language: str | None, site: SiteConfig) -> str:
-    """The language `--lang` names, one of the site's (None: its default)."""
-    if language is None:
-        return site.language
-    if language not in site.languages:
-        listed = ", ".join(site.languages)
-        raise ScaffoldError(f"--lang {language}: not one of the site's languages ({listed})")
-    return language
 
 
 def in_language(make: Callable[[str], str], language: str, default: str, key_indent: str) -> str:

@@ -105,15 +105,19 @@ def _localized(value: Any, language: str) -> Any:
     return _SAME
 
 
-def missing_translations(model: BaseModel, languages: Sequence[str]) -> Iterator[tuple[Any, str]]:
-    """(loc, language) for each text of `model` that a language of `languages` lacks: a
-    plain string lacks every language but the default (the first)."""
-    default, others = languages[0], languages[1:]
+def missing_translations(
+    model: BaseModel, languages: Sequence[str]
+) -> Iterator[tuple[str, tuple[Any, ...], str]]:
+    """(language, place, the language shown instead) for each text of `model` that a
+    language of `languages` lacks: a plain string lacks every language but the default
+    (the first)."""
+    default = languages[0]
     for loc, text in texts_of(model):
+        shown = text_language(text, default)
         have = text.texts if isinstance(text, Translated) else {default: text}
-        for language in (default, *others):
+        for language in languages:
             if language not in have:
-                yield loc, language
+                yield language, loc, shown
 
 
 def texts_of(model: BaseModel, loc: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:

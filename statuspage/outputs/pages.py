@@ -937,10 +937,13 @@ def _sitemap(urls: Urls, pages: Mapping[str, Page]) -> dict[str, Any]:
         for found in map(page_of, pages)
         if found is not None and not found.startswith(EMBED) and found != NOT_FOUND
     )
-    alternates = {page: urls.alternates(page) for page in listed} if len(urls.languages) > 1 else {}
-    every = sorted({path for page in listed for _, path in alternates.get(page, [(None, page)])})
-    by_path = {path: alternates[page] for page in alternates for _, path in alternates[page]}
-    return {"pages": every, "alternates": by_path}
+    if len(urls.languages) < 2:
+        return {"pages": listed, "alternates": {}}
+    alternates: dict[str, list[tuple[str, str]]] = {}
+    for page in listed:
+        siblings = urls.alternates(page)
+        alternates.update((path, siblings) for _, path in siblings)
+    return {"pages": sorted(alternates), "alternates": alternates}
 
 
 #: How many of its past events a server's page lists (its component's page has them all).
